@@ -1,0 +1,48 @@
+# `make demo` trains a DCGAN on scikit-learn's digits and writes sample grids.
+# `make test` runs lint, the test suite under TensorFlow, JAX and PyTorch, and
+# builds the docs. Both create .venv and install what they need first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BACKENDS ?= tensorflow jax torch
+# torch==2.13.0 is a CPU wheel; a plain `torch` would pull a multi-GB CUDA
+# build. tensorflow-cpu keeps CI free of GPU libraries.
+DEPS := "torch==2.13.0" tensorflow-cpu
+
+.PHONY: install demo test lint docs bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.demo-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q tensorflow-cpu -e ".[examples]"
+	touch $@
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q $(DEPS) -e ".[jax,test,docs,examples]"
+	touch $@ $(VENV)/.demo-installed
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.demo-installed
+	KERAS_BACKEND=tensorflow $(PY) examples/train_digits.py --output samples
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+test: $(VENV)/.installed lint
+	@set -e; for b in $(BACKENDS); do \
+	  echo "=== KERAS_BACKEND=$$b"; \
+	  KERAS_BACKEND=$$b $(PY) -m pytest -q tests; \
+	done
+	$(MAKE) docs
+
+docs: $(VENV)/.installed
+	$(PY) -m mkdocs build --strict -q
+
+bench: $(VENV)/.installed
+	for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/throughput.py; done
+
+clean:
+	rm -rf $(VENV) site

@@ -1,0 +1,25 @@
+"""keras-gan: train GANs with Keras 3 `compile()` / `fit()` on any backend."""
+
+from keras_gan import augment
+from keras_gan import callbacks
+from keras_gan import data
+from keras_gan import layers
+from keras_gan import losses
+from keras_gan import metrics
+from keras_gan import models
+from keras_gan import penalties
+from keras_gan.gan import GAN
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GAN",
+    "augment",
+    "callbacks",
+    "data",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "penalties",
+]

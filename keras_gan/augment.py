@@ -1,0 +1,1 @@
+"""keras_gan.augment: see the docs."""

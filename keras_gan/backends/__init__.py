@@ -1,0 +1,1 @@
+"""Per-backend gradient drivers."""

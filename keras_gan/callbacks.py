@@ -1,0 +1,1 @@
+"""Callbacks: sample grids and evaluation."""

@@ -1,0 +1,1 @@
+"""GAN building blocks, written with `keras.ops` only."""

@@ -1,0 +1,310 @@
+"""Adversarial losses.
+
+Every loss takes the raw discriminator outputs ("logits") on a real batch and
+on a fake batch and returns a scalar: `discriminator_loss(real, fake)` is what
+the discriminator minimizes and `generator_loss(real, fake)` what the
+generator minimizes. Values are means over every element of the logits, and
+are computed in float32 whatever the compute dtype, so that mixed precision
+does not change the objective. The discriminator's loss is the *sum* of its
+real and fake terms, as in the reference DCGAN and WGAN code.
+"""
+
+import keras
+from keras import ops
+
+from keras_gan._export import keras_gan_export
+
+
+def _f32(x):
+    return ops.cast(x, "float32")
+
+
+@keras_gan_export
+class AdversarialLoss:
+    """Base class of the adversarial losses.
+
+    Subclasses implement `discriminator_loss` and `generator_loss`; their
+    constructor arguments are returned by `get_config` so that a loss saved
+    with a model is rebuilt identical.
+
+    Example:
+
+    >>> class Linear(AdversarialLoss):
+    ...     def discriminator_loss(self, real_logits, fake_logits):
+    ...         return ops.mean(fake_logits) - ops.mean(real_logits)
+    ...     def generator_loss(self, real_logits, fake_logits):
+    ...         return -ops.mean(fake_logits)
+    >>> float(Linear().generator_loss(None, ops.ones((2, 1))))
+    -1.0
+    """
+
+    #: Whether `generator_loss` uses the real logits (then the generator
+    #: step also runs the discriminator on the real batch).
+    uses_real_in_generator_loss = False
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        """The discriminator's loss.
+
+        Args:
+            real_logits: tensor, raw discriminator outputs on real images.
+            fake_logits: tensor, raw discriminator outputs on generated images.
+
+        Returns:
+            A float32 scalar tensor.
+        """
+        raise NotImplementedError
+
+    def generator_loss(self, real_logits, fake_logits):
+        """The generator's loss.
+
+        Args:
+            real_logits: tensor or None, raw discriminator outputs on real
+                images (used by relativistic losses only).
+            fake_logits: tensor, raw discriminator outputs on generated images.
+
+        Returns:
+            A float32 scalar tensor.
+        """
+        raise NotImplementedError
+
+    def get_config(self):
+        """Returns the constructor arguments as a dict."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the loss from `get_config()`'s output."""
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+@keras_gan_export
+class Minimax(AdversarialLoss):
+    """The original GAN objective (Goodfellow et al., 2014).
+
+    With `sigma` the logistic function, the discriminator minimizes
+    `-E[log sigma(r)] - E[log(1 - sigma(f))]` and the generator minimizes
+    `E[log(1 - sigma(f))]`. The generator's gradient vanishes when the
+    discriminator is confident; prefer `NonSaturating` in practice.
+
+    Example:
+
+    >>> loss = Minimax()
+    >>> round(float(loss.discriminator_loss(ops.zeros(4), ops.zeros(4))), 4)
+    1.3863
+
+    Reference: Goodfellow et al., "Generative Adversarial Nets", 2014.
+    """
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        real, fake = _f32(real_logits), _f32(fake_logits)
+        return ops.mean(ops.softplus(-real)) + ops.mean(ops.softplus(fake))
+
+    def generator_loss(self, real_logits, fake_logits):
+        # log(1 - sigmoid(f)) = -softplus(f)
+        return -ops.mean(ops.softplus(_f32(fake_logits)))
+
+
+@keras_gan_export
+class NonSaturating(AdversarialLoss):
+    """The non-saturating GAN loss, with optional one-sided label smoothing.
+
+    The discriminator minimizes binary cross-entropy with target `1 - s` on
+    reals and `0` on fakes; the generator minimizes `-E[log sigma(f)]`, which
+    keeps strong gradients early in training. Smoothing only the real target
+    ("one-sided") keeps the optimal discriminator from rewarding fakes.
+
+    Args:
+        label_smoothing: float in [0, 1), the `s` above (0.1 gives the
+            classic real target 0.9). Defaults to 0.
+
+    Example:
+
+    >>> loss = NonSaturating(label_smoothing=0.1)
+    >>> round(float(loss.generator_loss(None, ops.zeros(4))), 4)
+    0.6931
+
+    Reference: Goodfellow et al., 2014; Salimans et al., "Improved
+    Techniques for Training GANs", 2016 (one-sided label smoothing).
+    """
+
+    def __init__(self, label_smoothing=0.0):
+        label_smoothing = float(label_smoothing)
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(
+                "`label_smoothing` should be in [0, 1), for example 0.1 for "
+                f"a real target of 0.9. Received: `label_smoothing="
+                f"{label_smoothing}`"
+            )
+        self.label_smoothing = label_smoothing
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        real, fake = _f32(real_logits), _f32(fake_logits)
+        s = self.label_smoothing
+        # BCE(target t, logit x) = t * softplus(-x) + (1 - t) * softplus(x)
+        real_term = (1.0 - s) * ops.softplus(-real) + s * ops.softplus(real)
+        return ops.mean(real_term) + ops.mean(ops.softplus(fake))
+
+    def generator_loss(self, real_logits, fake_logits):
+        return ops.mean(ops.softplus(-_f32(fake_logits)))
+
+    def get_config(self):
+        return {"label_smoothing": self.label_smoothing}
+
+
+@keras_gan_export
+class LeastSquares(AdversarialLoss):
+    """Least-squares GAN loss (LSGAN, targets a=0, b=c=1).
+
+    The discriminator minimizes `E[(r - 1)^2] / 2 + E[f^2] / 2`, the generator
+    `E[(f - 1)^2] / 2`, on raw (linear) discriminator outputs.
+
+    Example:
+
+    >>> loss = LeastSquares()
+    >>> float(loss.discriminator_loss(ops.ones(2), ops.ones(2)))
+    0.5
+
+    Reference: Mao et al., "Least Squares Generative Adversarial Networks",
+    2017.
+    """
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        real, fake = _f32(real_logits), _f32(fake_logits)
+        return 0.5 * ops.mean(ops.square(real - 1.0)) + 0.5 * ops.mean(
+            ops.square(fake)
+        )
+
+    def generator_loss(self, real_logits, fake_logits):
+        return 0.5 * ops.mean(ops.square(_f32(fake_logits) - 1.0))
+
+
+@keras_gan_export
+class Wasserstein(AdversarialLoss):
+    """Wasserstein GAN loss: the critic maximizes `E[r] - E[f]`.
+
+    The critic minimizes `E[f] - E[r]` and the generator `-E[f]`. It needs a
+    Lipschitz constraint on the critic: use it with
+    `keras_gan.penalties.GradientPenalty` (WGAN-GP) or spectral normalization,
+    and usually `d_steps=5`.
+
+    Example:
+
+    >>> loss = Wasserstein()
+    >>> float(loss.discriminator_loss(ops.ones(2), ops.zeros(2)))
+    -1.0
+
+    Reference: Arjovsky et al., "Wasserstein GAN", 2017.
+    """
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return ops.mean(_f32(fake_logits)) - ops.mean(_f32(real_logits))
+
+    def generator_loss(self, real_logits, fake_logits):
+        return -ops.mean(_f32(fake_logits))
+
+
+@keras_gan_export
+class Hinge(AdversarialLoss):
+    """Hinge loss, as in SNGAN, SAGAN and BigGAN.
+
+    The discriminator minimizes `E[relu(1 - r)] + E[relu(1 + f)]`, the
+    generator `-E[f]`.
+
+    Example:
+
+    >>> loss = Hinge()
+    >>> float(loss.discriminator_loss(ops.zeros(2), ops.zeros(2)))
+    2.0
+
+    Reference: Lim & Ye, "Geometric GAN", 2017; Miyato et al., "Spectral
+    Normalization for GANs", 2018.
+    """
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        real, fake = _f32(real_logits), _f32(fake_logits)
+        return ops.mean(ops.relu(1.0 - real)) + ops.mean(ops.relu(1.0 + fake))
+
+    def generator_loss(self, real_logits, fake_logits):
+        return -ops.mean(_f32(fake_logits))
+
+
+@keras_gan_export
+class RelativisticAverage(AdversarialLoss):
+    """Relativistic average GAN loss (RaGAN, with cross-entropy).
+
+    Each side judges whether a real image is more realistic than the average
+    fake, and vice versa: with `dr = r - E[f]` and `df = f - E[r]`, the
+    discriminator minimizes `E[softplus(-dr)] + E[softplus(df)]` and the
+    generator `E[softplus(-df)] + E[softplus(dr)]`. The generator's loss uses
+    the real logits, so its step runs the discriminator on reals too.
+
+    Example:
+
+    >>> loss = RelativisticAverage()
+    >>> round(float(loss.generator_loss(ops.zeros(2), ops.zeros(2))), 4)
+    1.3863
+
+    Reference: Jolicoeur-Martineau, "The relativistic discriminator: a key
+    element missing from standard GAN", 2018.
+    """
+
+    uses_real_in_generator_loss = True
+
+    def _relative(self, real_logits, fake_logits):
+        real, fake = _f32(real_logits), _f32(fake_logits)
+        return real - ops.mean(fake), fake - ops.mean(real)
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        dr, df = self._relative(real_logits, fake_logits)
+        return ops.mean(ops.softplus(-dr)) + ops.mean(ops.softplus(df))
+
+    def generator_loss(self, real_logits, fake_logits):
+        dr, df = self._relative(real_logits, fake_logits)
+        return ops.mean(ops.softplus(-df)) + ops.mean(ops.softplus(dr))
+
+
+_NAMES = {
+    "minimax": Minimax,
+    "non_saturating": NonSaturating,
+    "least_squares": LeastSquares,
+    "wasserstein": Wasserstein,
+    "hinge": Hinge,
+    "relativistic": RelativisticAverage,
+}
+
+
+@keras_gan_export
+def get(identifier):
+    """Returns an adversarial loss from a name, a config or an instance.
+
+    Args:
+        identifier: one of "minimax", "non_saturating", "least_squares",
+            "wasserstein", "hinge", "relativistic"; an `AdversarialLoss`
+            instance (returned as is); or a dict from
+            `keras.saving.serialize_keras_object`.
+
+    Returns:
+        An `AdversarialLoss` instance.
+
+    Example:
+
+    >>> get("hinge")
+    Hinge()
+    """
+    if isinstance(identifier, AdversarialLoss):
+        return identifier
+    if isinstance(identifier, dict):
+        loss = keras.saving.deserialize_keras_object(identifier)
+        if isinstance(loss, AdversarialLoss):
+            return loss
+    if isinstance(identifier, str) and identifier in _NAMES:
+        return _NAMES[identifier]()
+    raise ValueError(
+        f"Unknown GAN loss: {identifier!r}. Use one of "
+        f"{sorted(_NAMES)} or an instance of a `keras_gan.losses` class "
+        "(for example `keras_gan.losses.NonSaturating(label_smoothing=0.1)`)."
+    )

@@ -1,0 +1,1 @@
+"""keras_gan.metrics: see the docs."""

@@ -1,0 +1,1 @@
+"""Architecture builders returning (generator, discriminator)."""

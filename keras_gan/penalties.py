@@ -1,0 +1,1 @@
+"""keras_gan.penalties: see the docs."""
