@@ -34,12 +34,12 @@ lint: $(VENV)/.installed
 test: $(VENV)/.installed lint
 	@set -e; for b in $(BACKENDS); do \
 	  echo "=== KERAS_BACKEND=$$b"; \
-	  KERAS_BACKEND=$$b $(PY) -m pytest -q tests; \
+	  KERAS_BACKEND=$$b $(PY) -m pytest -q --doctest-modules tests keras_gan; \
 	done
 	$(MAKE) docs
 
 docs: $(VENV)/.installed
-	$(PY) -m mkdocs build --strict -q
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -q
 
 bench: $(VENV)/.installed
 	for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/throughput.py; done
