@@ -62,11 +62,18 @@ def generate(gan, z, labels, training=True):
     return gan.generator(inputs, training=training)
 
 
+def critic_inputs(gan, images, labels):
+    if labels is None or not gan.discriminator_takes_labels:
+        return images
+    return [images, labels]
+
+
 def discriminate(gan, images, labels, training=True):
     if gan.augment is not None:
         images = gan.augment(images, training=training)
-    inputs = images if labels is None else [images, labels]
-    return gan.discriminator(inputs, training=training)
+    return gan.discriminator(
+        critic_inputs(gan, images, labels), training=training
+    )
 
 
 def _adversarial(outputs):
@@ -129,7 +136,7 @@ def penalty_phase(gan, real, fake, labels, f_labels, driver):
 
     def critic(label_batch):
         def fn(images):
-            inputs = images if label_batch is None else [images, label_batch]
+            inputs = critic_inputs(gan, images, label_batch)
             return _adversarial(gan.discriminator(inputs, training=True))
 
         return fn
@@ -143,6 +150,7 @@ def penalty_phase(gan, real, fake, labels, f_labels, driver):
             critic_fake=critic(f_labels),
             input_gradients=driver.input_gradients,
             step=gan.d_optimizer.iterations,
+            seed_generator=gan.seed_generator,
         )
     return ops.cast(total, "float32")
 

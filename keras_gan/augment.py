@@ -1,1 +1,379 @@
-"""keras_gan.augment: see the docs."""
+"""Differentiable augmentation on the discriminator's path.
+
+With little data a discriminator memorizes the training set and the GAN
+collapses. Augmenting *both* real and generated images before the
+discriminator, in both phases and with differentiable operations, lets the
+generator's gradients flow through the augmentation, so the generator learns
+the clean distribution while the discriminator never sees the same image
+twice.
+
+Operations (channels-last images in [-1, 1], random per sample, from the
+layer's own `keras.random.SeedGenerator`):
+
+- `color`: brightness `x + (u - 0.5)`, saturation `(x - mean_c) * 2u +
+  mean_c`, contrast `(x - mean) * (u + 0.5) + mean`, with `u ~ U(0, 1)`;
+- `translation`: an integer shift of up to 1/8 of the image size in each
+  direction, filling with zeros;
+- `cutout`: a square of half the image size, at a random centre, set to 0.
+
+`AdaptiveAugment` applies the same pipeline to each sample with a
+probability `p` that it tunes from the discriminator's overfitting (ADA).
+"""
+
+import keras
+from keras import ops
+
+from keras_gan._export import keras_gan_export
+
+_POLICIES = ("color", "translation", "cutout")
+
+
+def _parse_policy(policy):
+    names = [p.strip() for p in policy.split(",") if p.strip()]
+    for name in names:
+        if name not in _POLICIES:
+            raise ValueError(
+                f"Unknown augmentation {name!r} in `policy={policy!r}`. Use "
+                f"a comma-separated subset of {', '.join(_POLICIES)}."
+            )
+    return names
+
+
+def _check_images(images):
+    if len(images.shape) != 4:
+        raise ValueError(
+            "Augmentation expects channels-last images (batch, height, "
+            f"width, channels). Received shape {tuple(images.shape)}."
+        )
+
+
+def translate(images, shift_y, shift_x):
+    """Shifts each image by an integer amount, filling with zeros.
+
+    Output pixel `(r, c)` is input pixel `(r - shift_y, c - shift_x)`, or 0
+    where that falls outside the image: positive shifts move the content
+    down and to the right. Differentiable with respect to `images`.
+
+    Args:
+        images: tensor `(batch, height, width, channels)`.
+        shift_y: int tensor `(batch,)`, vertical shift per sample.
+        shift_x: int tensor `(batch,)`, horizontal shift per sample.
+
+    Returns:
+        A tensor of the same shape and dtype.
+
+    Example:
+
+    >>> x = ops.reshape(ops.arange(4.0), (1, 4, 1, 1))
+    >>> ops.convert_to_numpy(translate(x, [1], [0])).ravel().tolist()
+    [0.0, 0.0, 1.0, 2.0]
+    """
+    _check_images(images)
+    shape = ops.shape(images)
+    h, w = images.shape[1], images.shape[2]
+    shift_y = ops.reshape(ops.cast(shift_y, "int32"), (-1, 1, 1, 1))
+    shift_x = ops.reshape(ops.cast(shift_x, "int32"), (-1, 1, 1, 1))
+    rows = ops.reshape(ops.arange(h, dtype="int32"), (1, h, 1, 1)) - shift_y
+    cols = ops.reshape(ops.arange(w, dtype="int32"), (1, 1, w, 1)) - shift_x
+    out = ops.take_along_axis(
+        images, ops.broadcast_to(ops.clip(rows, 0, h - 1), shape), axis=1
+    )
+    out = ops.take_along_axis(
+        out, ops.broadcast_to(ops.clip(cols, 0, w - 1), shape), axis=2
+    )
+    inside = ops.logical_and(
+        ops.logical_and(rows >= 0, rows < h),
+        ops.logical_and(cols >= 0, cols < w),
+    )
+    return out * ops.cast(inside, images.dtype)
+
+
+def cutout(images, top, left, size):
+    """Zeroes a `size[0] x size[1]` rectangle at `(top, left)` per sample.
+
+    The rectangle is clipped to the image. Differentiable with respect to
+    `images` (the gradient is 0 inside the rectangle).
+
+    Args:
+        images: tensor `(batch, height, width, channels)`.
+        top: int tensor `(batch,)`, first row of the rectangle.
+        left: int tensor `(batch,)`, first column of the rectangle.
+        size: `(height, width)` of the rectangle.
+
+    Returns:
+        A tensor of the same shape and dtype.
+
+    Example:
+
+    >>> x = ops.ones((1, 4, 4, 1))
+    >>> float(ops.mean(cutout(x, [1], [1], (2, 2))))
+    0.75
+    """
+    _check_images(images)
+    h, w = images.shape[1], images.shape[2]
+    top = ops.reshape(ops.cast(top, "int32"), (-1, 1, 1, 1))
+    left = ops.reshape(ops.cast(left, "int32"), (-1, 1, 1, 1))
+    rows = ops.reshape(ops.arange(h, dtype="int32"), (1, h, 1, 1))
+    cols = ops.reshape(ops.arange(w, dtype="int32"), (1, 1, w, 1))
+    in_rows = ops.logical_and(rows >= top, rows < top + int(size[0]))
+    in_cols = ops.logical_and(cols >= left, cols < left + int(size[1]))
+    keep = ops.logical_not(ops.logical_and(in_rows, in_cols))
+    return images * ops.cast(keep, images.dtype)
+
+
+@keras_gan_export
+class DiffAugment(keras.layers.Layer):
+    """Differentiable augmentation (DiffAugment) for data-efficient GANs.
+
+    Applied by `GAN.compile(augment=DiffAugment())` to real and fake images
+    before the discriminator in both phases; also usable as a plain layer.
+    Active only when `training=True`.
+
+    Args:
+        policy: comma-separated operations among "color", "translation",
+            "cutout". Defaults to "color,translation,cutout".
+        translation_ratio: float, the maximum shift as a fraction of the
+            image size. Defaults to 0.125.
+        cutout_ratio: float, the cutout square's side as a fraction of the
+            image size. Defaults to 0.5.
+        seed: int or None, seeds the layer's `SeedGenerator`.
+        **kwargs: `keras.layers.Layer` arguments.
+
+    Call arguments:
+        images: channels-last images `(batch, height, width, channels)`.
+        training: bool; without it, the layer is the identity.
+
+    Returns:
+        Augmented images, same shape and dtype.
+
+    Example:
+
+    >>> aug = DiffAugment(policy="translation,cutout", seed=0)
+    >>> aug(ops.ones((2, 8, 8, 3)), training=True).shape
+    (2, 8, 8, 3)
+
+    Reference: Zhao et al., "Differentiable Augmentation for Data-Efficient
+    GAN Training", 2020.
+    """
+
+    def __init__(
+        self,
+        policy="color,translation,cutout",
+        translation_ratio=0.125,
+        cutout_ratio=0.5,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.ops = _parse_policy(policy)
+        self.policy = policy
+        for name, value in (("translation_ratio", translation_ratio),
+                            ("cutout_ratio", cutout_ratio)):
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(
+                    f"`{name}` should be in [0, 1]. Received: "
+                    f"`{name}={value}`"
+                )
+        self.translation_ratio = float(translation_ratio)
+        self.cutout_ratio = float(cutout_ratio)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        # No shape-dependent weights: built from the start, so that a GAN
+        # holding it is built too.
+        self.built = True
+
+    def _uniform(self, batch, dtype):
+        return keras.random.uniform(
+            (batch, 1, 1, 1), seed=self.seed_generator, dtype=dtype
+        )
+
+    def _color(self, x):
+        batch = ops.shape(x)[0]
+        x = x + (self._uniform(batch, x.dtype) - 0.5)
+        mean = ops.mean(x, axis=-1, keepdims=True)
+        x = (x - mean) * (self._uniform(batch, x.dtype) * 2.0) + mean
+        mean = ops.mean(x, axis=(1, 2, 3), keepdims=True)
+        return (x - mean) * (self._uniform(batch, x.dtype) + 0.5) + mean
+
+    def _translation(self, x):
+        batch = ops.shape(x)[0]
+        h, w = x.shape[1], x.shape[2]
+        sy = int(h * self.translation_ratio + 0.5)
+        sx = int(w * self.translation_ratio + 0.5)
+        dy = keras.random.randint((batch,), -sy, sy + 1,
+                                  seed=self.seed_generator)
+        dx = keras.random.randint((batch,), -sx, sx + 1,
+                                  seed=self.seed_generator)
+        return translate(x, dy, dx)
+
+    def _cutout(self, x):
+        batch = ops.shape(x)[0]
+        h, w = x.shape[1], x.shape[2]
+        ch = int(h * self.cutout_ratio + 0.5)
+        cw = int(w * self.cutout_ratio + 0.5)
+        # Centres as in the reference code: the square may leave the image.
+        cy = keras.random.randint((batch,), 0, h + (1 - ch % 2),
+                                  seed=self.seed_generator)
+        cx = keras.random.randint((batch,), 0, w + (1 - cw % 2),
+                                  seed=self.seed_generator)
+        return cutout(x, cy - ch // 2, cx - cw // 2, (ch, cw))
+
+    def augment(self, images):
+        """Applies the whole policy to every image (no probability).
+
+        Args:
+            images: channels-last images.
+
+        Returns:
+            Augmented images.
+        """
+        _check_images(images)
+        x = images
+        for name in self.ops:
+            x = getattr(self, f"_{name}")(x)
+        return x
+
+    def call(self, images, training=None):
+        if not training:
+            return images
+        return self.augment(images)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "policy": self.policy,
+            "translation_ratio": self.translation_ratio,
+            "cutout_ratio": self.cutout_ratio,
+            "seed": self.seed,
+        }
+
+
+@keras_gan_export
+class AdaptiveAugment(DiffAugment):
+    """Adaptive discriminator augmentation (ADA) with a tuned probability.
+
+    Each image is augmented (the whole DiffAugment policy) with probability
+    `p`. Every `interval` discriminator updates, the overfitting heuristic
+    `r_t = E[sign(D(real))]` over those updates is compared with `target`:
+    `p <- clip(p + sign(r_t - target) * speed, 0, 1)`. A discriminator that
+    is confidently positive on all reals (overfitting) raises `p`. The
+    update happens inside the training step with `keras.ops` (no Python side
+    effects, so it works under `jax.jit`); `p` is a non-trainable weight,
+    logged as `augment_p` and saved with the model.
+
+    Args:
+        policy: as in `DiffAugment`. Defaults to "color,translation,cutout".
+        target: float in (0, 1), the target value of `r_t`. Defaults to 0.6.
+        interval: int, discriminator updates between adjustments. Defaults
+            to 4.
+        speed: float, the change of `p` per adjustment. Defaults to 0.005
+            (p can go from 0 to 1 in 200 adjustments).
+        initial_p: float in [0, 1]. Defaults to 0.
+        **kwargs: `DiffAugment` arguments (`seed`, ratios, layer arguments).
+
+    Call arguments:
+        images: channels-last images.
+        training: bool; without it, the layer is the identity.
+
+    Returns:
+        Images, each augmented with probability `p`.
+
+    Example:
+
+    >>> ada = AdaptiveAugment(target=0.6, interval=1, speed=0.1)
+    >>> p = ada.update(ops.ones((4, 1)))  # all reals judged real: overfit
+    >>> round(float(p), 2)
+    0.1
+
+    Reference: Karras et al., "Training Generative Adversarial Networks with
+    Limited Data", 2020.
+    """
+
+    def __init__(
+        self,
+        policy="color,translation,cutout",
+        target=0.6,
+        interval=4,
+        speed=0.005,
+        initial_p=0.0,
+        **kwargs,
+    ):
+        super().__init__(policy=policy, **kwargs)
+        if not 0.0 < float(target) < 1.0:
+            raise ValueError(
+                f"`target` should be in (0, 1). Received: `target={target}`"
+            )
+        if int(interval) != interval or interval < 1:
+            raise ValueError(
+                "`interval` should be a positive integer. Received: "
+                f"`interval={interval}`"
+            )
+        if float(speed) <= 0:
+            raise ValueError(f"`speed` should be > 0. Received: {speed}")
+        if not 0.0 <= float(initial_p) <= 1.0:
+            raise ValueError(
+                f"`initial_p` should be in [0, 1]. Received: {initial_p}"
+            )
+        self.target = float(target)
+        self.interval = int(interval)
+        self.speed = float(speed)
+        self.initial_p = float(initial_p)
+        self.p = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(self.initial_p),
+            trainable=False, name="p", dtype="float32",
+        )
+        self.sign_sum = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="sign_sum",
+            dtype="float32",
+        )
+        self.sign_count = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="sign_count",
+            dtype="float32",
+        )
+        self.updates_seen = self.add_weight(
+            shape=(), initializer="zeros", trainable=False,
+            name="updates_seen", dtype="int32",
+        )
+
+    def call(self, images, training=None):
+        if not training:
+            return images
+        batch = ops.shape(images)[0]
+        apply = self._uniform(batch, "float32") < self.p.value
+        return ops.where(apply, self.augment(images), images)
+
+    def update(self, real_logits):
+        """Accumulates `sign(D(real))` and adjusts `p` every `interval` calls.
+
+        Args:
+            real_logits: the discriminator's raw outputs on real images.
+
+        Returns:
+            The new `p`, a float32 scalar.
+        """
+        signs = ops.sign(ops.cast(ops.stop_gradient(real_logits), "float32"))
+        old_p = self.p.value
+        total = self.sign_sum.value + ops.sum(signs)
+        count = self.sign_count.value + ops.cast(ops.size(signs), "float32")
+        seen = self.updates_seen.value + 1
+        adjust = ops.equal(ops.mod(seen, self.interval), 0)
+        r_t = total / ops.maximum(count, 1.0)
+        step = ops.sign(r_t - self.target) * self.speed
+        p = ops.where(adjust, ops.clip(old_p + step, 0.0, 1.0), old_p)
+        self.p.assign(p)
+        self.sign_sum.assign(ops.where(adjust, 0.0, total))
+        self.sign_count.assign(ops.where(adjust, 0.0, count))
+        self.updates_seen.assign(seen)
+        return p
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "target": self.target,
+            "interval": self.interval,
+            "speed": self.speed,
+            "initial_p": self.initial_p,
+        }

@@ -192,14 +192,20 @@ class GAN(*(trainer_mixin(), keras.Model)):
                     "discriminator's input shape (e.g. build both with the "
                     "same `image_shape`)."
                 )
-            if self.num_classes is not None and len(inputs) != 2:
+            if self.num_classes is not None and len(inputs) > 2:
                 raise ValueError(
                     f"With `num_classes={self.num_classes}` the "
-                    "discriminator should take `[images, labels]`; it has "
-                    f"{len(inputs)} input(s)."
+                    "discriminator should take `[images, labels]` (or "
+                    "images only, for an auxiliary classifier); it has "
+                    f"{len(inputs)} inputs."
                 )
+        # A conditional discriminator takes `[images, labels]`, unless it
+        # declares a single input (AC-GAN: it predicts the labels instead).
+        self.discriminator_takes_labels = self.num_classes is not None and (
+            not inputs or len(inputs) == 2
+        )
         d_inputs = fake
-        if self.num_classes is not None:
+        if self.discriminator_takes_labels:
             d_inputs = [fake, keras.KerasTensor((2,), dtype="int32")]
         try:
             self.discriminator(d_inputs)
@@ -331,6 +337,8 @@ class GAN(*(trainer_mixin(), keras.Model)):
                     "`penalty` should be a `keras_gan.penalties` instance or "
                     f"a list of them. Received: {p!r}"
                 )
+        if augment is not None and not augment.built:
+            augment.build((None,) + self.image_shape)
         self.augment = augment
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.ema_warmup = int(ema_warmup)

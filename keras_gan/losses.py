@@ -267,6 +267,96 @@ class RelativisticAverage(AdversarialLoss):
         return ops.mean(ops.softplus(-df)) + ops.mean(ops.softplus(dr))
 
 
+@keras_gan_export
+class AuxiliaryClassifier(AdversarialLoss):
+    """AC-GAN: an adversarial loss plus a classification loss on the labels.
+
+    For discriminators with two outputs, `[adversarial_logits,
+    class_logits]`, and a conditional GAN (`GAN(..., num_classes=N)`) whose
+    discriminator takes images only. The discriminator minimizes
+    `base.discriminator_loss + weight * (CE(real classes, labels) +
+    CE(fake classes, fake labels))`; the generator minimizes
+    `base.generator_loss + weight * CE(fake classes, fake labels)`, so it is
+    rewarded for images that are recognisably of the requested class.
+
+    Args:
+        base_loss: the adversarial loss, a name or instance. Defaults to
+            "non_saturating".
+        weight: float, weight of the classification terms. Defaults to 1.
+
+    Example:
+
+    >>> loss = AuxiliaryClassifier("hinge", weight=0.5)
+    >>> loss.get_config()["weight"]
+    0.5
+
+    Reference: Odena et al., "Conditional Image Synthesis with Auxiliary
+    Classifier GANs", 2017.
+    """
+
+    uses_labels = True
+
+    def __init__(self, base_loss="non_saturating", weight=1.0):
+        self.base_loss = get(base_loss)
+        if float(weight) < 0:
+            raise ValueError(
+                f"`weight` should be >= 0. Received: `weight={weight}`"
+            )
+        self.weight = float(weight)
+        self.uses_real_in_generator_loss = (
+            self.base_loss.uses_real_in_generator_loss
+        )
+
+    @staticmethod
+    def _split(outputs):
+        if not isinstance(outputs, (tuple, list)) or len(outputs) != 2:
+            raise ValueError(
+                "AuxiliaryClassifier needs a discriminator with two outputs, "
+                "`[adversarial_logits, class_logits]`."
+            )
+        return outputs
+
+    @staticmethod
+    def _cross_entropy(class_logits, labels):
+        return ops.mean(
+            keras.losses.sparse_categorical_crossentropy(
+                labels, _f32(class_logits), from_logits=True
+            )
+        )
+
+    def discriminator_loss(self, real_outputs, fake_outputs, labels,
+                           fake_labels):
+        real_adv, real_cls = self._split(real_outputs)
+        fake_adv, fake_cls = self._split(fake_outputs)
+        return self.base_loss.discriminator_loss(
+            real_adv, fake_adv
+        ) + self.weight * (
+            self._cross_entropy(real_cls, labels)
+            + self._cross_entropy(fake_cls, fake_labels)
+        )
+
+    def generator_loss(self, real_outputs, fake_outputs, labels, fake_labels):
+        fake_adv, fake_cls = self._split(fake_outputs)
+        real_adv = None
+        if real_outputs is not None:
+            real_adv = self._split(real_outputs)[0]
+        return self.base_loss.generator_loss(
+            real_adv, fake_adv
+        ) + self.weight * self._cross_entropy(fake_cls, fake_labels)
+
+    def get_config(self):
+        return {
+            "base_loss": keras.saving.serialize_keras_object(self.base_loss),
+            "weight": self.weight,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["base_loss"] = get(config["base_loss"])
+        return cls(**config)
+
+
 _NAMES = {
     "minimax": Minimax,
     "non_saturating": NonSaturating,
