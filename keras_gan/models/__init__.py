@@ -1,1 +1,6 @@
-"""Architecture builders returning (generator, discriminator)."""
+"""Architecture builders returning `(generator, discriminator)`."""
+
+from keras_gan.models.dcgan import dcgan
+from keras_gan.models.mlp import mlp
+
+__all__ = ["dcgan", "mlp"]

@@ -1,0 +1,107 @@
+"""JAX driver: a stateless step over the whole training state.
+
+Keras's JAX trainer calls `train_step(state, data)` with the values of
+`(trainable_variables, non_trainable_variables, optimizer.variables,
+metrics_variables)` and expects the new values back; under `jit` the
+variables themselves hold no value. The driver keeps every value in a dict
+and runs each phase of `_step` inside a `keras.StatelessScope` over it, so
+the same phase code that assigns variables on TensorFlow and PyTorch only
+records new values here. `minimize` differentiates a phase with `jax.grad`
+with respect to the phase's own variables and applies the optimizer in
+another scope. Both optimizers' variables travel in the state because
+`gan.optimizer` is one `GANOptimizer` owning both.
+"""
+
+import jax
+import jax.numpy as jnp
+import keras
+
+from keras_gan import _step
+
+
+def _current_value(variable):
+    scope = keras.src.backend.common.stateless_scope.get_stateless_scope()
+    value = scope.get_current_value(variable) if scope else None
+    return variable.value if value is None else value
+
+
+class Driver:
+    def __init__(self, gan, state):
+        self.gan = gan
+        self.groups = (
+            gan.trainable_variables,
+            gan.non_trainable_variables,
+            gan.optimizer.variables,
+            gan.metrics_variables,
+        )
+        self.variables = {}
+        self.values = {}
+        for variables, values in zip(self.groups, state):
+            for variable, value in zip(variables, values):
+                self.variables[id(variable)] = variable
+                self.values[id(variable)] = value
+
+    def state(self):
+        return tuple(
+            [self.values[id(v)] for v in variables] for variables in self.groups
+        )
+
+    def _scope(self, overrides=None):
+        values = dict(self.values)
+        values.update(overrides or {})
+        return keras.StatelessScope(
+            state_mapping=[(self.variables[k], v) for k, v in values.items()]
+        )
+
+    def _collect(self, scope, skip=()):
+        return {
+            k: scope.get_current_value(v)
+            for k, v in self.variables.items()
+            if k not in skip
+        }
+
+    def minimize(self, loss_fn, variables):
+        keys = [id(v) for v in variables]
+
+        def compute(train_values):
+            with self._scope(dict(zip(keys, train_values))) as scope:
+                loss, logs = loss_fn()
+                scaled = self.gan.optimizer.scale_loss(loss)
+            return scaled, (logs, self._collect(scope, skip=set(keys)))
+
+        grads, (logs, updates) = jax.grad(compute, has_aux=True)(
+            [self.values[k] for k in keys]
+        )
+        self.values.update(updates)
+        with self._scope() as scope:
+            self.gan.optimizer.apply(grads, variables)
+        self.values.update(self._collect(scope))
+        return logs
+
+    def run(self, fn):
+        with self._scope() as scope:
+            result = fn()
+        self.values.update(self._collect(scope))
+        return result
+
+    def input_gradients(self, fn, x):
+        # Variables read inside the inner `grad` come from the phase's scope;
+        # updates made there (batch-norm statistics) are discarded so that no
+        # inner tracer escapes.
+        values = {k: _current_value(v) for k, v in self.variables.items()}
+
+        def total(x):
+            mapping = [(self.variables[k], v) for k, v in values.items()]
+            with keras.StatelessScope(state_mapping=mapping):
+                return jnp.sum(fn(x).astype("float32"))
+
+        return jax.grad(total)(x)
+
+
+class JAXTrainer:
+    """Stateless `train_step(state, data)` for Keras's JAX trainer."""
+
+    def train_step(self, state, data):
+        driver = Driver(self, state)
+        logs = _step.train_step(self, data, driver)
+        return logs, driver.state()

@@ -1,0 +1,39 @@
+"""PyTorch driver: `loss.backward()`, then `optimizer.apply`."""
+
+import torch
+
+from keras_gan import _step
+
+
+class Driver:
+    def __init__(self, gan):
+        self.gan = gan
+
+    def minimize(self, loss_fn, variables):
+        loss, logs = loss_fn()
+        # Clear every leftover gradient: the other network's weights also
+        # collect gradients in a phase (through D in the G phase).
+        for v in self.gan.trainable_variables:
+            v.value.grad = None
+        self.gan.optimizer.scale_loss(loss).backward()
+        grads = [v.value.grad for v in variables]
+        with torch.no_grad():
+            self.gan.optimizer.apply(grads, variables)
+        return {k: v.detach() for k, v in logs.items()}
+
+    def run(self, fn):
+        with torch.no_grad():
+            return fn()
+
+    def input_gradients(self, fn, x):
+        x = x.detach().requires_grad_(True)
+        y = torch.sum(fn(x).float())
+        (grad,) = torch.autograd.grad(y, x, create_graph=True)
+        return grad
+
+
+class TorchTrainer:
+    """`train_step(data)` for Keras's PyTorch trainer."""
+
+    def train_step(self, data):
+        return _step.train_step(self, data, Driver(self))
