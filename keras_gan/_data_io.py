@@ -7,6 +7,7 @@ are not used: `tf.io.decode_image` refuses `channels=1` for BMP, GIF and WebP,
 misreads 8-bit palette BMPs and ignores GIF transparency.
 """
 
+import io
 import os
 import warnings
 
@@ -119,22 +120,26 @@ class BadImage(Exception):
     """A file that cannot be used; `str(exception)` is the reason."""
 
 
-def open_image(path):
+def open_image(path, data=None):
     """Opens and fully decodes `path` with Pillow, or raises `BadImage`.
 
-    The header is read first and an image whose declared width * height is
-    above `max_pixels()` is refused without being decoded.
+    The file is read into memory (`data`, when given, is its bytes), so no
+    file handle outlives the call. The header is read first and an image
+    whose declared width * height is above `max_pixels()` is refused
+    without being decoded.
     """
     Image = _pil()
-    size = os.path.getsize(path)
-    if size == 0:
+    if data is None:
+        with open(path, "rb") as f:
+            data = f.read()
+    if not data:
         raise BadImage("empty file (0 bytes)")
     limit = max_pixels()
     try:
         with warnings.catch_warnings():
             # We apply the limit ourselves below, with a clearer reason.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as e:
         raise BadImage(f"decompression bomb: {e}") from None
     except Image.UnidentifiedImageError:
@@ -232,16 +237,13 @@ def load_array(path, size, channels, mode, interpolation):
     """Decoded, converted and resized image as uint8 `(height, width, C)`."""
     from PIL import ImageOps
 
-    image = open_image(path)
-    try:
+    with open_image(path) as image:
         # Phone photos store their rotation in EXIF; honour it.
-        image = ImageOps.exif_transpose(image)
-        image = resize(to_mode(image, channels), size, mode, interpolation)
-        return np.asarray(image, dtype=np.uint8).reshape(
-            size[0], size[1], channels
-        )
-    finally:
-        image.close()
+        upright = ImageOps.exif_transpose(image)
+        resized = resize(to_mode(upright, channels), size, mode, interpolation)
+    return np.asarray(resized, dtype=np.uint8).reshape(
+        size[0], size[1], channels
+    )
 
 
 def dhash(image, hash_size=8):

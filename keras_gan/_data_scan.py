@@ -186,9 +186,10 @@ def _inspect(path):
     """Everything `scan_images` needs from one file, or the reason it is
     unreadable."""
     with open(path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
+        data = f.read()
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        image = _data_io.open_image(path)
+        image = _data_io.open_image(path, data)
     except _data_io.BadImage as e:
         return {"path": path, "error": str(e)}
     with image:
@@ -238,7 +239,7 @@ def _near_groups(hashes):
         return i
 
     num_bands = NEAR_DUPLICATE_BITS + 1
-    edges = np.linspace(0, 64, num_bands + 1).astype(int)
+    edges = [int(e) for e in np.linspace(0, 64, num_bands + 1)]
     for lo, hi in zip(edges[:-1], edges[1:]):
         mask = (1 << (hi - lo)) - 1
         buckets = collections.defaultdict(list)
