@@ -197,7 +197,8 @@ def _apply_augment(augment, images):
         # Layer by layer: inside tf.data each preprocessing layer switches
         # itself to TensorFlow ops; a Sequential would not.
         for layer in layers:
-            images = layer(images, training=True)
+            if not isinstance(layer, keras.layers.Identity):
+                images = layer(images, training=True)
         return images
     if isinstance(augment, keras.layers.Layer):
         return augment(images, training=True)

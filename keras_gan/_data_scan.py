@@ -62,7 +62,7 @@ class ScanReport:
     >>> [os.path.basename(p) for p in report.bad_files]
     ['empty.jpg']
     >>> list(report.suspicious.values())
-    ['constant (every pixel 0)']
+    ['constant (every pixel (0, 0, 0))']
     """
 
     def __init__(self, directory):
@@ -216,8 +216,11 @@ def _inspect(path):
     low, high = values.min().item(), values.max().item()
     info.update(low=int(low), high=int(high), depth=depth)
     eight = values.astype(np.float64) * (255.0 / depth)
-    if low == high:
-        info["suspicious"] = f"constant (every pixel {int(low)})"
+    pixels = values.reshape(-1, values.shape[-1] if values.ndim == 3 else 1)
+    if np.all(pixels == pixels[0]):
+        first = tuple(int(v) for v in pixels[0])
+        first = first[0] if len(first) == 1 else first
+        info["suspicious"] = f"constant (every pixel {first})"
     elif np.mean(eight <= DARK_LEVEL) >= EXTREME_SHARE:
         info["suspicious"] = "almost black"
     elif np.mean(eight >= 255 - DARK_LEVEL) >= EXTREME_SHARE:
