@@ -182,10 +182,15 @@ def test_pydataset_matches_tf_data(tmp_path, monkeypatch):
 _NO_TF_SCRIPT = """
 import importlib.abc, json, sys
 
+# As if TensorFlow were not installed: `import tensorflow` raises
+# ModuleNotFoundError and importlib.util.find_spec("tensorflow") is None
+# (torch probes for it that way).
+sys.modules["tensorflow"] = None
+
 class BlockTensorFlow(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name == "tensorflow" or name.startswith("tensorflow."):
-            raise ImportError("TensorFlow is hidden by the test")
+        if name.startswith("tensorflow."):
+            raise ModuleNotFoundError(f"No module named {name!r}")
 
 sys.meta_path.insert(0, BlockTensorFlow())
 import numpy as np
@@ -203,7 +208,8 @@ for epoch in range(2):
         arrays[f"x{epoch}_{i}"], arrays[f"y{epoch}_{i}"] = x, y
     ds.on_epoch_end()
 np.savez(out, **arrays)
-loaded = sorted(m for m in sys.modules if m.split(".")[0] == "tensorflow")
+loaded = sorted(m for m in sys.modules
+                if m.split(".")[0] == "tensorflow" and sys.modules[m])
 print(json.dumps({"tensorflow_modules": loaded,
                   "backend": keras.backend.backend()}))
 """
