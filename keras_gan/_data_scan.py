@@ -134,7 +134,7 @@ class ScanReport:
             )
             row(
                 "Ignored",
-                f"{len(self.other_files)} other files ({', '.join(exts)})",
+                f"{len(self.other_files)} other file(s) ({', '.join(exts)})",
             )
         if self.class_counts is not None:
             total = max(sum(self.class_counts.values()), 1)

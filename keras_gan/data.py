@@ -21,6 +21,7 @@ import numpy as np
 from keras_gan import _data_io
 from keras_gan import _data_pipeline
 from keras_gan import _data_scan
+from keras_gan import _data_split
 from keras_gan._data_scan import ScanReport
 from keras_gan._export import keras_gan_export
 
@@ -224,10 +225,10 @@ def image_dataset(
 
     if subset is None:
         return build(np.arange(len(paths)))
-    strata = targets if targets is not None else _folder_strata(
+    strata = targets if targets is not None else _data_split.folder_strata(
         directory, paths
     )
-    train, test = _split_indices(
+    train, test = _data_split.split_indices(
         len(paths), strata, validation_split, split_seed, "validation_split"
     )
     if subset == "training":
@@ -284,61 +285,6 @@ def scan_images(directory, labels="auto"):
     return _data_scan.scan(directory, labels)
 
 
-def _folder_strata(directory, paths):
-    """Top-level subfolder of each path when every path has one, else
-    None (no classes)."""
-    tops = [os.path.relpath(p, directory).split(os.sep) for p in paths]
-    if any(len(t) == 1 for t in tops) or len({t[0] for t in tops}) < 2:
-        return None
-    return np.asarray([t[0] for t in tops])
-
-
-def _split_indices(n, strata, fraction, seed, name="test_fraction"):
-    """Deterministic (train, test) index arrays, stratified by `strata`.
-
-    The test set has `round(fraction * n)` items; each stratum contributes
-    its share rounded by largest remainder, so every class is within one
-    item of its exact proportion.
-    """
-    if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
-        raise ValueError(
-            f"`{name}` should be a float strictly between 0 and 1. "
-            f"Received: `{name}={fraction!r}`"
-        )
-    num_test = int(round(fraction * n))
-    if num_test == 0 or num_test == n:
-        raise ValueError(
-            f"`{name}={fraction}` of {n} items leaves "
-            f"{'the test' if num_test == 0 else 'the training'} set empty. "
-            f"Use more data or a {'larger' if num_test == 0 else 'smaller'} "
-            f"`{name}`."
-        )
-    rng = np.random.default_rng(seed)
-    if strata is None:
-        order = rng.permutation(n)
-        test = np.sort(order[:num_test])
-    else:
-        strata = np.asarray(strata)
-        classes, inverse = np.unique(strata, return_inverse=True)
-        members = [np.flatnonzero(inverse == c) for c in range(len(classes))]
-        exact = np.array([fraction * len(m) for m in members])
-        counts = np.floor(exact).astype(int)
-        # Largest remainder; ties go to the larger, then earlier, class.
-        by_remainder = sorted(
-            range(len(members)),
-            key=lambda c: (-(exact[c] - counts[c]), -len(members[c]), c),
-        )
-        for c in by_remainder[: num_test - counts.sum()]:
-            counts[c] += 1
-        test = np.sort(
-            np.concatenate(
-                [rng.permutation(m)[:k] for m, k in zip(members, counts)]
-            )
-        )
-    train = np.setdiff1d(np.arange(n), test)
-    return train, test
-
-
 @keras_gan_export
 def split(directory_or_arrays, test_fraction=0.2, seed=0):
     """Splits a folder's files or arrays into training and test parts.
@@ -375,8 +321,9 @@ def split(directory_or_arrays, test_fraction=0.2, seed=0):
         paths, _ = _data_io.list_files(directory)
         if not paths:
             raise _data_io.no_images_error(directory)
-        train, test = _split_indices(
-            len(paths), _folder_strata(directory, paths), test_fraction, seed
+        strata = _data_split.folder_strata(directory, paths)
+        train, test = _data_split.split_indices(
+            len(paths), strata, test_fraction, seed
         )
         return [paths[i] for i in train], [paths[i] for i in test]
     if isinstance(directory_or_arrays, tuple):
@@ -388,12 +335,14 @@ def split(directory_or_arrays, test_fraction=0.2, seed=0):
                 f"Received lengths {[len(a) for a in arrays]}."
             )
         strata = arrays[1] if len(arrays) > 1 and arrays[1].ndim == 1 else None
-        train, test = _split_indices(
+        train, test = _data_split.split_indices(
             len(arrays[0]), strata, test_fraction, seed
         )
         return tuple(a[train] for a in arrays), tuple(a[test] for a in arrays)
     array = np.asarray(directory_or_arrays)
-    train, test = _split_indices(len(array), None, test_fraction, seed)
+    train, test = _data_split.split_indices(
+        len(array), None, test_fraction, seed
+    )
     return array[train], array[test]
 
 

@@ -104,7 +104,7 @@ def test_summary_prints_a_table(tmp_path, capsys):
     text = capsys.readouterr().out
     for expected in [
         "9 readable, 3 unreadable (of 12 image files)",
-        "1 other files (.txt)",
+        "1 other file(s) (.txt)",
         "empty.png: empty file (0 bytes)",
         "dup1.png = dup2.png",
         "dup1.png ~ near.jpg",
