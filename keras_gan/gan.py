@@ -4,7 +4,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan import _step
 from keras_gan import losses as losses_module
 from keras_gan._export import keras_gan_export
 from keras_gan._optimizer import GANOptimizer
@@ -437,7 +436,20 @@ class GAN(*(trainer_mixin(), keras.Model)):
                 "first (every argument has a default)."
             )
         self._check_array_data(x, y)
-        return super().fit(x, y, *args, **kwargs)
+        # Keras's JAX trainer detaches the variables' values while it
+        # trains; an error in the first step (e.g. a data check) would leave
+        # them empty. Keep references (no copies) and put them back.
+        saved = []
+        if keras.backend.backend() == "jax":
+            state = self.variables + self.optimizer.variables
+            saved = [(v, v.value) for v in state + self.metrics_variables]
+        try:
+            return super().fit(x, y, *args, **kwargs)
+        except Exception:
+            for variable, value in saved:
+                if variable._value is None:
+                    variable.assign(value)
+            raise
 
     def _check_array_data(self, x, y):
         """Value checks on in-memory data, before any weight changes."""

@@ -10,7 +10,9 @@ from keras_gan.models import _conditioning
 
 
 @keras_gan_export
-def dcgan(image_shape=(64, 64, 3), latent_dim=100, filters=64, num_classes=None):
+def dcgan(
+    image_shape=(64, 64, 3), latent_dim=100, filters=64, num_classes=None
+):
     """The DCGAN architecture (Radford et al. 2016) for square images.
 
     Generator: `z` -> Dense to a 4x4 map with `filters * 2**(n-1)` channels,
