@@ -155,7 +155,7 @@ class DiffAugment(keras.layers.Layer):
     Example:
 
     >>> aug = DiffAugment(policy="translation,cutout", seed=0)
-    >>> aug(ops.ones((2, 8, 8, 3)), training=True).shape
+    >>> tuple(aug(ops.ones((2, 8, 8, 3)), training=True).shape)
     (2, 8, 8, 3)
 
     Reference: Zhao et al., "Differentiable Augmentation for Data-Efficient
