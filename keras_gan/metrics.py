@@ -63,9 +63,8 @@ def _image_batches(data, batch_size, num_samples=None):
 
     Elements that are `(images, labels)` tuples contribute their images.
     """
-    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
-        if all(hasattr(d, "shape") for d in data):
-            data = data[0]  # (images, labels) arrays
+    if isinstance(data, tuple) and all(hasattr(d, "shape") for d in data):
+        data = data[0]  # (images, labels) arrays, as Keras's fit() takes
     if hasattr(data, "shape") and not hasattr(data, "element_spec"):
         data = _to_numpy(data)
         batches = (
