@@ -109,7 +109,7 @@ class ImageInput(keras.layers.Layer):
 
     Example:
 
-    >>> ImageInput(4, channels=3)(np.zeros((2, 8, 8, 1))).shape
+    >>> tuple(ImageInput(4, channels=3)(np.zeros((2, 8, 8, 1))).shape)
     (2, 4, 4, 3)
     """
 
