@@ -47,6 +47,11 @@ def _check_images(images):
         )
 
 
+def _per_sample(values):
+    """Integers per sample, shaped to broadcast over (b, h, w, c)."""
+    return ops.reshape(ops.convert_to_tensor(values, "int32"), (-1, 1, 1, 1))
+
+
 def translate(images, shift_y, shift_x):
     """Shifts each image by an integer amount, filling with zeros.
 
@@ -71,8 +76,9 @@ def translate(images, shift_y, shift_x):
     _check_images(images)
     shape = ops.shape(images)
     h, w = images.shape[1], images.shape[2]
-    shift_y = ops.reshape(ops.cast(shift_y, "int32"), (-1, 1, 1, 1))
-    shift_x = ops.reshape(ops.cast(shift_x, "int32"), (-1, 1, 1, 1))
+    images = ops.convert_to_tensor(images)
+    shift_y = _per_sample(shift_y)
+    shift_x = _per_sample(shift_x)
     rows = ops.reshape(ops.arange(h, dtype="int32"), (1, h, 1, 1)) - shift_y
     cols = ops.reshape(ops.arange(w, dtype="int32"), (1, 1, w, 1)) - shift_x
     out = ops.take_along_axis(
@@ -111,8 +117,8 @@ def cutout(images, top, left, size):
     """
     _check_images(images)
     h, w = images.shape[1], images.shape[2]
-    top = ops.reshape(ops.cast(top, "int32"), (-1, 1, 1, 1))
-    left = ops.reshape(ops.cast(left, "int32"), (-1, 1, 1, 1))
+    images = ops.convert_to_tensor(images)
+    top, left = _per_sample(top), _per_sample(left)
     rows = ops.reshape(ops.arange(h, dtype="int32"), (1, h, 1, 1))
     cols = ops.reshape(ops.arange(w, dtype="int32"), (1, 1, w, 1))
     in_rows = ops.logical_and(rows >= top, rows < top + int(size[0]))
@@ -354,6 +360,7 @@ class AdaptiveAugment(DiffAugment):
         Returns:
             The new `p`, a float32 scalar.
         """
+        real_logits = ops.convert_to_tensor(real_logits)
         signs = ops.sign(ops.cast(ops.stop_gradient(real_logits), "float32"))
         old_p = self.p.value
         total = self.sign_sum.value + ops.sum(signs)

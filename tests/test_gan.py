@@ -177,13 +177,25 @@ class _Batches(keras.utils.PyDataset):
         return self.x[i * self.batch_size : (i + 1) * self.batch_size]
 
 
-@pytest.mark.parametrize("kind", ["numpy", "tf.data", "PyDataset"])
+def _torch_loader(x, batch_size):
+    import torch
+
+    # Batches as tuples, the usual TensorDataset idiom: Keras 3.15's
+    # DataLoader adapter fails on bare-tensor batches under TensorFlow.
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(x))
+    return torch.utils.data.DataLoader(dataset, batch_size=batch_size)
+
+
+@pytest.mark.parametrize(
+    "kind", ["numpy", "tf.data", "PyDataset", "torch DataLoader"]
+)
 def test_input_kinds_train(kind):
     x = images(16)
     data = {
         "numpy": lambda: x,
         "tf.data": lambda: _tf_dataset(x, 8),
         "PyDataset": lambda: _Batches(x, 8),
+        "torch DataLoader": lambda: _torch_loader(x, 8),
     }[kind]()
     g, d = tiny_pair()
     gan = keras_gan.GAN(g, d)

@@ -73,10 +73,35 @@ class Driver:
             [self.values[k] for k in keys]
         )
         self.values.update(updates)
-        with self._scope() as scope:
-            self.gan.optimizer.apply(grads, variables)
-        self.values.update(self._collect(scope))
+        self._apply(grads, variables)
         return logs
+
+    def _apply(self, grads, variables):
+        optimizer = self.gan.optimizer
+        if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            with self._scope() as scope:
+                optimizer.apply(grads, variables)
+            self.values.update(self._collect(scope))
+            return
+        # Mixed float16: Keras's loss-scale `apply` branches with `ops.cond`,
+        # whose branches would leak tracers out of our scope. Compute both
+        # outcomes and select, which is what `cond` does under `jit` anyway.
+        scale, counter = optimizer.dynamic_scale, optimizer.step_counter
+        finite = optimizer.check_finite(grads)
+        with self._scope() as scope:
+            optimizer.inner_optimizer.apply(
+                [g / scale.value for g in grads], variables
+            )
+            grow = counter.value == optimizer.dynamic_growth_steps - 1
+            counter.assign(jnp.where(grow, 0, counter.value + 1))
+            scale.assign(jnp.where(grow, scale.value * 2.0, scale.value))
+        applied = self._collect(scope)
+        skipped = dict(self.values)
+        skipped[id(counter)] = jnp.zeros_like(skipped[id(counter)])
+        skipped[id(scale)] = skipped[id(scale)] / 2.0
+        self.values = {
+            k: jnp.where(finite, applied[k], skipped[k]) for k in applied
+        }
 
     def run(self, fn):
         with self._scope() as scope:

@@ -1,0 +1,118 @@
+"""Gradient penalties: exact values and second-order gradients."""
+
+import keras
+import numpy as np
+import pytest
+from helpers import images
+from keras import layers
+from keras import ops
+
+import keras_gan
+from keras_gan import penalties
+
+
+class HalfSquaredNorm(layers.Layer):
+    """D(x) = a / 2 * ||x||^2, with a trainable scalar a."""
+
+    def build(self, input_shape):
+        self.a = self.add_weight(shape=(), initializer="ones", name="a")
+
+    def call(self, x):
+        axes = tuple(range(1, len(x.shape)))
+        return ops.expand_dims(0.5 * self.a * ops.sum(x * x, axis=axes), -1)
+
+
+def zero_generator(shape=(2, 2, 1), latent_dim=2):
+    z = keras.Input((latent_dim,))
+    x = layers.Dense(int(np.prod(shape)), kernel_initializer="zeros")(z)
+    return keras.Model(z, layers.Reshape(shape)(x))
+
+
+def run_steps(gan, x, steps):
+    logs = []
+    for _ in range(steps):
+        h = gan.fit(x, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+        logs.append(h.history["penalty"][0])
+    return logs
+
+
+def test_gradient_penalty_on_linear_critic_is_exact():
+    w = np.array([[0.3], [-1.2], [2.0], [0.5]], "float32")
+    im = keras.Input((2, 2, 1))
+    d = keras.Model(im, layers.Dense(1, use_bias=False)(layers.Flatten()(im)))
+    d.set_weights([w])
+    gan = keras_gan.GAN(zero_generator(), d)
+    gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0),
+                loss="wasserstein",
+                penalty=penalties.GradientPenalty(weight=10.0))
+    (value,) = run_steps(gan, images(8, shape=(2, 2, 1)), 1)
+    expected = 10.0 * (np.linalg.norm(w) - 1.0) ** 2
+    assert value == pytest.approx(expected, rel=1e-5)
+
+
+def _r1_gan(penalty, lr=0.0):
+    im = keras.Input((2, 2, 1))
+    d = keras.Model(im, HalfSquaredNorm()(im))
+    gan = keras_gan.GAN(zero_generator(), d)
+    gan.compile(keras.optimizers.SGD(lr), keras.optimizers.SGD(0.0),
+                loss="wasserstein", penalty=penalty)
+    return gan, d
+
+
+def test_r1_on_quadratic_critic_is_exact():
+    gan, d = _r1_gan(penalties.R1(gamma=3.0))
+    d.set_weights([np.array(1.5, "float32")])
+    x = images(8, shape=(2, 2, 1))
+    (value,) = run_steps(gan, x, 1)
+    mean_sq = np.mean(np.sum(x.reshape(8, -1) ** 2, axis=1))
+    assert value == pytest.approx(3.0 / 2 * 1.5**2 * mean_sq, rel=1e-5)
+
+
+def test_r2_uses_the_fakes():
+    # The generator outputs zeros: the gradient a * x of the critic is 0.
+    gan, d = _r1_gan(penalties.R2(gamma=3.0))
+    (value,) = run_steps(gan, images(8, shape=(2, 2, 1)), 1)
+    assert value == pytest.approx(0.0, abs=1e-7)
+
+
+def test_r1_second_order_gradient_reaches_the_critic():
+    """SGD on a with the Wasserstein loss plus R1, by hand.
+
+    With G(z) = 0: L(a) = -a/2 m + gamma/2 a^2 m, m = mean ||x||^2, so
+    dL/da = -m/2 + gamma a m. Only a second-order gradient gives the
+    gamma * a * m term.
+    """
+    lr, gamma, a = 0.01, 2.0, 1.5
+    gan, d = _r1_gan(penalties.R1(gamma=gamma), lr=lr)
+    d.set_weights([np.array(a, "float32")])
+    x = images(8, shape=(2, 2, 1))
+    run_steps(gan, x, 1)
+    m = np.mean(np.sum(x.reshape(8, -1).astype("float64") ** 2, axis=1))
+    expected = a - lr * (-m / 2 + gamma * a * m)
+    got = float(ops.convert_to_numpy(d.weights[0]))
+    assert got == pytest.approx(expected, rel=1e-5)
+
+
+def test_lazy_regularization_applies_every_k_with_weight_k():
+    gan, d = _r1_gan(penalties.R1(gamma=1.0, every=3))
+    x = images(4, shape=(2, 2, 1))
+    logs = run_steps(gan, x, 6)
+    mean_sq = np.mean(np.sum(x.reshape(4, -1) ** 2, axis=1))
+    full = 3 * 0.5 * mean_sq
+    np.testing.assert_allclose(
+        logs, [full, 0, 0, full, 0, 0], rtol=1e-5, atol=1e-7
+    )
+
+
+def test_config_round_trip_and_validation():
+    for p in (penalties.GradientPenalty(5.0, every=2), penalties.R1(1.0, 16),
+              penalties.R2(0.5)):
+        again = keras.saving.deserialize_keras_object(
+            keras.saving.serialize_keras_object(p)
+        )
+        assert type(again) is type(p)
+        assert again.get_config() == p.get_config()
+    with pytest.raises(ValueError, match="every"):
+        penalties.R1(every=0)
+    with pytest.raises(ValueError, match="gamma"):
+        penalties.R1(gamma=-1)
