@@ -265,8 +265,8 @@ def digits_classifier(output="features", cache_dir=None):
     A 64-64-10 perceptron fitted with scikit-learn (a second or two on CPU,
     deterministic, the same weights on every backend) on
     `keras_gan.data.load_digits()`; it classifies all 1,797 of them
-    correctly. Its weights are cached in `cache_dir`. Grayscale images in [-1, 1] of
-    any size are resized to 8 x 8 first (bilinear, antialiased).
+    correctly. Its weights are cached in `cache_dir`. Grayscale images in
+    [-1, 1] of any size are resized to 8 x 8 first (bilinear, antialiased).
 
     Metric values computed with it are comparable with each other (same
     cached weights, same sample counts), never with published FIDs, which
