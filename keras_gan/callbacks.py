@@ -148,3 +148,162 @@ class SampleGrid(keras.callbacks.Callback):
             "seed": self.seed,
             "tensorboard_dir": self.tensorboard_dir,
         }
+
+
+@keras_gan_export
+class GANEvaluator(keras.callbacks.Callback):
+    """Adds sample-quality metrics (FID, KID, IS, ...) to the epoch logs.
+
+    At the end of chosen epochs it generates `num_samples` images with
+    `model.generate(num_samples, seed=seed, use_ema=True)` (the EMA
+    generator when the GAN keeps one; the same latents every time, so
+    successive values differ by the generator only), feeds them to each
+    metric and writes `logs[metric.name]`: "fid", "kid", "is", ... The
+    values then appear in the progress bar, in `History`, `CSVLogger` and
+    `TensorBoard`, and can be monitored by `ModelCheckpoint(monitor="fid",
+    mode="min")` or `EarlyStopping`. Callbacks see the logs in list order:
+    put `GANEvaluator` before the callbacks that read its values.
+
+    The real statistics are computed once, at the start of training, from
+    `real_data` (`metric.set_reference()`), unless a metric already has a
+    reference (e.g. from `load_reference()`).
+
+    Epochs that are not evaluated carry no metric keys, as Keras does for
+    `validation_freq`: `EarlyStopping` then counts its patience in
+    evaluations, `History` lists hold only evaluated epochs (see
+    `epochs`), `CSVLogger` takes its columns from the first epoch, and
+    `ModelCheckpoint(save_best_only=True)` saves, with a warning, on
+    epochs without the key. Keep `every_n_epochs=1` when those matter.
+
+    Args:
+        metrics: a metric or a list of them, e.g.
+            `keras_gan.metrics.FrechetDistance()`; each has a unique name.
+        real_data: real images in [-1, 1] as an array, an `(images,
+            labels)` tuple, or an iterable of batches; None when every
+            metric already has its reference or needs none (Inception
+            Score).
+        num_samples: int, generated images per evaluation (and the maximum
+            real images used for the reference). Defaults to 1000.
+        every_n_epochs: int, evaluate every n-th epoch. Defaults to 1.
+        batch_size: int, images per feature-extractor call. Defaults to 64.
+        seed: int, seed of the generated images' latents. Defaults to 0.
+
+    Returns:
+        A `keras.callbacks.Callback`; `epochs` lists the evaluated epochs
+        (1-based) and `history` maps each metric name to its values.
+        `get_config()` leaves out `real_data`.
+
+    Example:
+
+    >>> import keras_gan
+    >>> identity = keras.Sequential([keras.layers.Flatten()])
+    >>> fid = keras_gan.metrics.FrechetDistance(identity)
+    >>> evaluator = GANEvaluator(fid, np.zeros((8, 4, 4, 1)), num_samples=8)
+    >>> evaluator.metrics[0].name
+    'fid'
+    """
+
+    def __init__(
+        self,
+        metrics,
+        real_data=None,
+        num_samples=1000,
+        every_n_epochs=1,
+        batch_size=64,
+        seed=0,
+    ):
+        super().__init__()
+        if not isinstance(metrics, (list, tuple)):
+            metrics = [metrics]
+        names = [m.name for m in metrics]
+        if not metrics or len(set(names)) != len(names):
+            raise ValueError(
+                "`metrics` should be one or more metrics with unique names. "
+                f"Received names {names}."
+            )
+        for arg, value in (
+            ("num_samples", num_samples),
+            ("every_n_epochs", every_n_epochs),
+            ("batch_size", batch_size),
+        ):
+            if int(value) != value or value <= 0:
+                raise ValueError(
+                    f"`{arg}` should be a positive integer. Received: "
+                    f"`{arg}={value}`"
+                )
+        self.metrics = list(metrics)
+        self.real_data = real_data
+        self.num_samples = int(num_samples)
+        self.every_n_epochs = int(every_n_epochs)
+        self.batch_size = int(batch_size)
+        self.seed = seed
+        self.epochs = []
+        self.history = {name: [] for name in names}
+
+    def _needs_reference(self, metric):
+        return getattr(metric, "uses_real_images", False) and not (
+            metric.has_reference
+        )
+
+    def on_train_begin(self, logs=None):
+        missing = [m for m in self.metrics if self._needs_reference(m)]
+        if missing and self.real_data is None:
+            raise ValueError(
+                f"GANEvaluator: metrics {[m.name for m in missing]} need "
+                "real images: pass `real_data=`, or give each metric its "
+                "reference first (`set_reference()` / `load_reference()`)."
+            )
+        for metric in missing:
+            metric.set_reference(
+                self.real_data,
+                num_samples=self.num_samples,
+                batch_size=self.batch_size,
+            )
+
+    def evaluate(self):
+        """Generates `num_samples` images and computes every metric.
+
+        Returns:
+            A dict `{metric.name: float}`.
+        """
+        if not hasattr(self.model, "generate"):
+            raise TypeError(
+                "GANEvaluator needs a model with `generate(num_samples, "
+                "seed=..., use_ema=True)`, such as `keras_gan.GAN`. "
+                f"Received {type(self.model).__name__}."
+            )
+        images = self.model.generate(
+            self.num_samples, seed=self.seed, use_ema=True
+        )
+        values = {}
+        for metric in self.metrics:
+            metric.reset_state()
+            for start in range(0, len(images), self.batch_size):
+                metric.update_state(
+                    fake=images[start : start + self.batch_size]
+                )
+            values[metric.name] = float(
+                keras.ops.convert_to_numpy(metric.result())
+            )
+        return values
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        values = self.evaluate()
+        self.epochs.append(epoch + 1)
+        for name, value in values.items():
+            self.history[name].append(value)
+        if logs is not None:
+            logs.update(values)
+
+    def get_config(self):
+        return {
+            "metrics": [
+                keras.saving.serialize_keras_object(m) for m in self.metrics
+            ],
+            "num_samples": self.num_samples,
+            "every_n_epochs": self.every_n_epochs,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+        }
