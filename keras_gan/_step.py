@@ -183,8 +183,7 @@ def train_step(gan, data, driver):
     """One full GAN step: `d_steps` D updates, one G update, EMA, metrics."""
     real, labels = unpack(gan, data)
     logs = {}
-    d_vars = gan.discriminator.trainable_variables
-    g_vars = gan.generator.trainable_variables
+    d_vars, g_vars = gan._phase_variables
     for _ in range(gan.d_steps):
         logs.update(
             driver.minimize(

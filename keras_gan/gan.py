@@ -347,11 +347,15 @@ class GAN(*(trainer_mixin(), keras.Model)):
         elif self.ema_decay is None:
             self.ema_generator = None
 
-        optimizer = GANOptimizer(d_optimizer, g_optimizer)
-        optimizer.set_networks(
+        # Looked up once: walking the layers for them every step is
+        # measurable overhead in eager modes. As with Keras, changes to
+        # `trainable` take effect at the next `compile`.
+        self._phase_variables = (
             self.discriminator.trainable_variables,
             self.generator.trainable_variables,
         )
+        optimizer = GANOptimizer(d_optimizer, g_optimizer)
+        optimizer.set_networks(*self._phase_variables)
         super().compile(
             optimizer=optimizer,
             jit_compile=jit_compile,

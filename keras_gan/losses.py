@@ -145,7 +145,9 @@ class NonSaturating(AdversarialLoss):
         real, fake = _f32(real_logits), _f32(fake_logits)
         s = self.label_smoothing
         # BCE(target t, logit x) = t * softplus(-x) + (1 - t) * softplus(x)
-        real_term = (1.0 - s) * ops.softplus(-real) + s * ops.softplus(real)
+        real_term = ops.softplus(-real)
+        if s:  # skipped when unsmoothed: fewer ops in every step
+            real_term = (1.0 - s) * real_term + s * ops.softplus(real)
         return ops.mean(real_term) + ops.mean(ops.softplus(fake))
 
     def generator_loss(self, real_logits, fake_logits):

@@ -13,8 +13,9 @@ class Driver:
         loss, logs = loss_fn()
         # Clear every leftover gradient: the other network's weights also
         # collect gradients in a phase (through D in the G phase).
-        for v in self.gan.trainable_variables:
-            v.value.grad = None
+        for network_variables in self.gan._phase_variables:
+            for v in network_variables:
+                v.value.grad = None
         self.gan.optimizer.scale_loss(loss).backward()
         grads = [v.value.grad for v in variables]
         with torch.no_grad():
