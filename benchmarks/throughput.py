@@ -1,0 +1,356 @@
+"""Training throughput of `keras_gan.GAN.fit` against a hand-written loop.
+
+For the current Keras backend, each configuration (model x jit) trains the
+same DCGAN twice, from identically initialised copies of the networks: once
+with `GAN.fit` and once with the backend's documented hand-written loop
+(`handwritten.py`), same batch size, loss, optimizers and phase structure.
+It prints a markdown table of images per second and their ratio.
+
+    KERAS_BACKEND=jax python benchmarks/throughput.py --output results.json
+    python benchmarks/throughput.py --table results.json
+
+Method: a warm-up run (compilation included) on each side, then `--repeats`
+timed runs of `--steps` steps each, the two sides alternating so that load
+from other processes hits both alike; the median time is reported. Data is
+synthetic, uniform in [-1, 1], generated here.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+# Running `python benchmarks/throughput.py` puts `benchmarks/` on sys.path,
+# not the repository root: add the root so that this checkout's `keras_gan`
+# is the one measured, and quiet TensorFlow's start-up logs.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import handwritten  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import keras_gan  # noqa: E402
+
+LATENT_DIM = 100
+MODELS = {"8x8x1": (8, 8, 1), "32x32x3": (32, 32, 3)}
+
+# Steps per timed run, per backend, model and jit mode, measured on a 2-core
+# CPU: each timed run lasts about 1 to 5 seconds, long enough for `fit`'s
+# start-up and timer noise to be small, short enough for one backend's full
+# run (7 repeats of both sides) to take about 3 minutes. Eager JAX
+# dispatches every op from Python; XLA on CPU is slow on the 32x32 DCGAN's
+# transposed convolutions, hence the small counts there.
+DEFAULT_STEPS = {
+    # backend: {(model, jit): steps}
+    "tensorflow": {
+        ("8x8x1", True): 300,
+        ("8x8x1", False): 200,
+        ("32x32x3", True): 4,
+        ("32x32x3", False): 8,
+    },
+    "jax": {
+        ("8x8x1", True): 500,
+        ("8x8x1", False): 20,
+        ("32x32x3", True): 4,
+        ("32x32x3", False): 3,
+    },
+    "torch": {
+        ("8x8x1", True): 20,
+        ("8x8x1", False): 100,
+        ("32x32x3", True): 2,
+        ("32x32x3", False): 4,
+    },
+}
+# `torch.compile` of a Keras model's step takes minutes to warm up on a CPU
+# and runs slower than eager PyTorch (see docs/benchmarks.md): it is left out
+# unless asked for with `--jit on`.
+DEFAULT_JIT = {"tensorflow": "on,off", "jax": "on,off", "torch": "off"}
+QUICK_STEPS = 1
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="one step, one repeat, 8x8x1 only unless --models is given: "
+        "checks that the script runs (in under a minute)",
+    )
+    parser.add_argument(
+        "--models", default=None,
+        help="comma-separated, from: " + ", ".join(MODELS) + " (default: "
+        "both; 8x8x1 only with --quick)",
+    )
+    parser.add_argument(
+        "--jit", default=None,
+        help="comma-separated, from: on, off (default: on,off; off on torch)",
+    )
+    parser.add_argument(
+        "--steps", type=int, default=None,
+        help="steps per timed run (default: per model and jit mode)",
+    )
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--repeats", type=int, default=7,
+        help="timed runs per side; the median is reported",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None,
+        help="intra-op threads (torch and tensorflow; default: the backend's)",
+    )
+    parser.add_argument(
+        "--output", default=None,
+        help="JSON file to append this run's results to",
+    )
+    parser.add_argument(
+        "--table", nargs="+", default=None, metavar="JSON",
+        help="print the combined table of result files and exit",
+    )
+    parser.add_argument(
+        "--stat", choices=["median", "min"], default="median",
+        help="with --table: which timed run of each side to report",
+    )
+    args = parser.parse_args(argv)
+    if args.models is None:
+        # Compiling the 32x32 DCGAN's steps (XLA, jax.jit, and eager JAX's
+        # per-op compilation) takes most of a minute on 2 cores by itself.
+        args.models = "8x8x1" if args.quick else ",".join(MODELS)
+    args.models = [m.strip() for m in args.models.split(",") if m.strip()]
+    for model in args.models:
+        if model not in MODELS:
+            parser.error(f"unknown model {model!r}; choose from {list(MODELS)}")
+    if args.jit is None:
+        args.jit = DEFAULT_JIT.get(keras.backend.backend(), "on,off")
+    jit = [j.strip() for j in args.jit.split(",") if j.strip()]
+    if not set(jit) <= {"on", "off"}:
+        parser.error(f"--jit takes 'on' and/or 'off'. Received: {args.jit}")
+    args.jit = [j == "on" for j in jit]
+    if args.threads is not None and keras.backend.backend() == "jax":
+        parser.error(
+            "--threads is not supported on JAX: set XLA_FLAGS="
+            '"--xla_cpu_multi_thread_eigen=false '
+            'intra_op_parallelism_threads=1" instead.'
+        )
+    if args.quick:
+        args.repeats = 1
+    return args
+
+
+def set_threads(threads):
+    """Sets the backend's intra-op threads (before any op has run)."""
+    backend = keras.backend.backend()
+    if backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+
+
+def get_threads():
+    backend = keras.backend.backend()
+    if backend == "torch":
+        import torch
+
+        return torch.get_num_threads()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        # 0 means "the system's choice", i.e. one thread per core.
+        return tf.config.threading.get_intra_op_parallelism_threads() or None
+    return None
+
+
+def steps_for(args, model, jit):
+    if args.steps is not None:
+        return args.steps
+    if args.quick:
+        return QUICK_STEPS
+    return DEFAULT_STEPS[keras.backend.backend()][(model, jit)]
+
+
+def build_networks(image_shape, seed=0):
+    """Two identically initialised (generator, discriminator) pairs."""
+    keras.utils.set_random_seed(seed)
+    pairs = [
+        keras_gan.models.dcgan(image_shape=image_shape, latent_dim=LATENT_DIM)
+        for _ in range(2)
+    ]
+    for source, copy in zip(pairs[0], pairs[1]):
+        copy.set_weights(source.get_weights())
+    return pairs
+
+
+class Library:
+    """The side under test: `keras_gan.GAN` trained with `fit`."""
+
+    def __init__(self, generator, discriminator, jit_compile, seed=0):
+        self.gan = keras_gan.GAN(generator, discriminator, seed=seed)
+        self.gan.compile(
+            d_optimizer=handwritten.make_optimizer(),
+            g_optimizer=handwritten.make_optimizer(),
+            loss="non_saturating",
+            d_steps=1,
+            jit_compile=jit_compile,
+        )
+
+    def train(self, x, batch_size, steps):
+        self.gan.fit(
+            x, batch_size=batch_size, epochs=1, steps_per_epoch=steps,
+            verbose=0,
+        )
+        # On JAX, `fit` can return before the device finishes: reading a
+        # weight back waits for the last step (a no-op cost elsewhere).
+        keras.ops.convert_to_numpy(self.gan.generator.trainable_variables[-1])
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def benchmark(model, jit, steps, batch_size, repeats, warmup_steps):
+    image_shape = MODELS[model]
+    (g_lib, d_lib), (g_hw, d_hw) = build_networks(image_shape)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1.0, 1.0, (steps * batch_size, *image_shape))
+    x = x.astype("float32")
+
+    sides = {
+        "library": Library(g_lib, d_lib, jit),
+        "handwritten": handwritten.make_loop(g_hw, d_hw, LATENT_DIM, jit),
+    }
+    # Warm-up: compilation (XLA, jax.jit, torch.compile) and first-call
+    # costs are paid here, outside the timed runs.
+    warmup = {}
+    for name, side in sides.items():
+        warmup[name] = timed(
+            lambda: side.train(x, batch_size, min(warmup_steps, steps))
+        )
+    times = {name: [] for name in sides}
+    for r in range(repeats):
+        # Alternate which side goes first, so that a slow stretch of a noisy
+        # machine does not always land on the same side.
+        order = list(sides) if r % 2 == 0 else list(reversed(sides))
+        for name in order:
+            times[name].append(
+                timed(lambda: sides[name].train(x, batch_size, steps))
+            )
+    return {
+        "backend": keras.backend.backend(),
+        "model": model,
+        "jit": "on" if jit else "off",
+        "batch_size": batch_size,
+        "steps": steps,
+        "repeats": repeats,
+        "times_s": times,
+        "warmup_s": warmup,
+    }
+
+
+def environment():
+    versions = {"keras": keras.__version__, "numpy": np.__version__}
+    backend = keras.backend.backend()
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+    versions[backend] = __import__(module[backend]).__version__
+    return {
+        "threads": get_threads(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "versions": versions,
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+def throughput(row, stat="median"):
+    """(library img/s, hand-written img/s) from a row's timed runs."""
+    reduce = statistics.median if stat == "median" else min
+    images = row["steps"] * row["batch_size"]
+    return tuple(
+        images / reduce(row["times_s"][side])
+        for side in ("library", "handwritten")
+    )
+
+
+def format_table(rows, stat="median"):
+    lines = [
+        "| backend | model | jit | library img/s | hand-written img/s "
+        "| ratio |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        lib, hw = throughput(r, stat)
+        lines.append(
+            f"| {r['backend']} | {r['model']} | {r['jit']} | "
+            f"{lib:.0f} | {hw:.0f} | {lib / hw:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def load_results(paths):
+    """Rows of result files; a later row replaces an earlier one's key."""
+    rows = {}
+    for path in paths:
+        for row in json.loads(Path(path).read_text()):
+            rows[(row["backend"], row["model"], row["jit"])] = row
+    order = {"tensorflow": 0, "jax": 1, "torch": 2}
+    return sorted(
+        rows.values(),
+        key=lambda r: (
+            order.get(r["backend"], 9),
+            list(MODELS).index(r["model"]) if r["model"] in MODELS else 9,
+            r["jit"] != "on",
+        ),
+    )
+
+
+def append_results(path, rows):
+    path = Path(path)
+    existing = json.loads(path.read_text()) if path.exists() else []
+    path.write_text(json.dumps(existing + rows, indent=1) + "\n")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.table:
+        print(format_table(load_results(args.table), args.stat))
+        return
+    if args.threads is not None:
+        set_threads(args.threads)
+    env = environment()
+    rows = []
+    for model in args.models:
+        for jit in args.jit:
+            steps = steps_for(args, model, jit)
+            row = benchmark(
+                model, jit, steps, args.batch_size, args.repeats,
+                warmup_steps=1 if args.quick else 2,
+            )
+            row.update(env)
+            rows.append(row)
+            lib, hw = throughput(row)
+            print(
+                f"{row['backend']} {model} jit={row['jit']}: library "
+                f"{lib:.0f} img/s, hand-written {hw:.0f} img/s, ratio "
+                f"{lib / hw:.2f} ({steps} steps x {args.repeats})",
+                file=sys.stderr,
+                flush=True,
+            )
+    print(format_table(rows))
+    if args.output:
+        append_results(args.output, rows)
+
+
+if __name__ == "__main__":
+    main()
