@@ -12,6 +12,7 @@ real and fake terms, as in the reference DCGAN and WGAN code.
 import keras
 from keras import ops
 
+from keras_gan._export import ConfigObject
 from keras_gan._export import keras_gan_export
 
 
@@ -20,7 +21,7 @@ def _f32(x):
 
 
 @keras_gan_export
-class AdversarialLoss:
+class AdversarialLoss(ConfigObject):
     """Base class of the adversarial losses.
 
     Subclasses implement `discriminator_loss` and `generator_loss`; their
@@ -67,18 +68,6 @@ class AdversarialLoss:
         """
         raise NotImplementedError
 
-    def get_config(self):
-        """Returns the constructor arguments as a dict."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the loss from `get_config()`'s output."""
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 @keras_gan_export

@@ -18,6 +18,7 @@ multiplied by 0, which keeps the step one static graph on every backend.
 import keras
 from keras import ops
 
+from keras_gan._export import ConfigObject
 from keras_gan._export import keras_gan_export
 
 
@@ -29,7 +30,7 @@ def _squared_norms(grads):
 
 
 @keras_gan_export
-class Penalty:
+class Penalty(ConfigObject):
     """Base class: handles the weight of lazy regularization.
 
     Args:
@@ -90,15 +91,6 @@ class Penalty:
     def get_config(self):
         """Returns the constructor arguments."""
         return {"every": self.every}
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the penalty from `get_config()`."""
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 @keras_gan_export

@@ -42,3 +42,11 @@ def images(n=32, shape=(4, 4, 1), seed=0):
 
 def flat(weights):
     return [np.array(keras.ops.convert_to_numpy(w)) for w in weights]
+
+
+def assert_weights_untouched(model, fn):
+    """Runs `fn` and checks that no weight of `model` changed, bitwise."""
+    before = flat(model.weights)
+    fn()
+    for a, b in zip(before, flat(model.weights)):
+        np.testing.assert_array_equal(a, b)

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from helpers import assert_weights_untouched
 from helpers import flat
 from helpers import images
 from helpers import linear_pair
@@ -327,13 +328,6 @@ def test_error_latent_dim_disagrees():
         keras_gan.GAN(g, d, latent_dim=5)
 
 
-def _check_untouched(gan, fn):
-    before = flat(gan.weights)
-    fn()
-    for a, b in zip(before, flat(gan.weights)):
-        np.testing.assert_array_equal(a, b)
-
-
 def test_error_wrong_rank_before_weights_change():
     g, d = tiny_pair()
     gan = keras_gan.GAN(g, d)
@@ -343,7 +337,7 @@ def test_error_wrong_rank_before_weights_change():
         with pytest.raises(ValueError, match="rank 3.*x\\[..., None\\]"):
             gan.fit(images(8)[..., 0], batch_size=4, epochs=1, verbose=0)
 
-    _check_untouched(gan, fit)
+    assert_weights_untouched(gan, fit)
 
 
 def test_error_wrong_image_shape_before_weights_change():
@@ -355,7 +349,7 @@ def test_error_wrong_image_shape_before_weights_change():
         with pytest.raises(ValueError, match=r"\(5, 5, 1\).*\(4, 4, 1\)"):
             gan.fit(images(8, shape=(5, 5, 1)), batch_size=4, verbose=0)
 
-    _check_untouched(gan, fit)
+    assert_weights_untouched(gan, fit)
 
 
 def test_error_fit_before_compile():
