@@ -115,15 +115,21 @@ class SelfAttention(keras.layers.Layer):
             return y, attention
         return y
 
-    def compute_output_shape(self, input_shape, return_attention=False):
-        if return_attention:
-            if self.data_format == "channels_last":
-                h, w = input_shape[1], input_shape[2]
-            else:
-                h, w = input_shape[2], input_shape[3]
-            n = None if h is None or w is None else h * w
-            return tuple(input_shape), (input_shape[0], n, n)
+    def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+    def compute_output_spec(self, inputs, return_attention=False,
+                            training=None):
+        outputs = keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
+        if not return_attention:
+            return outputs
+        if self.data_format == "channels_last":
+            h, w = inputs.shape[1], inputs.shape[2]
+        else:
+            h, w = inputs.shape[2], inputs.shape[3]
+        n = None if h is None or w is None else h * w
+        attention = keras.KerasTensor((inputs.shape[0], n, n), "float32")
+        return outputs, attention
 
     def get_config(self):
         return {

@@ -297,7 +297,7 @@ class NoiseInjection(keras.layers.Layer):
         noise = ops.cast(noise, self.compute_dtype)
         return inputs + noise * ops.reshape(self.weight, shape)
 
-    def compute_output_shape(self, input_shape, noise_shape=None):
+    def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
     def get_config(self):
