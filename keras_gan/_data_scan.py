@@ -48,7 +48,7 @@ class ScanReport:
         class_counts: dict `{class name: number of readable images}` when
             classes were inferred from subfolders, else None.
 
-    Example:
+    Examples:
 
     >>> import os, tempfile
     >>> from PIL import Image

@@ -14,7 +14,7 @@ def keras_gan_export(obj):
     Returns:
         `obj`, unchanged, so that this works as a decorator.
 
-    Example:
+    Examples:
 
     >>> import keras
     >>> @keras_gan_export

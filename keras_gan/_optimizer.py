@@ -26,7 +26,7 @@ class GANOptimizer(keras.optimizers.Optimizer):
     Returns:
         An optimizer whose `iterations` counts generator updates.
 
-    Example:
+    Examples:
 
     >>> opt = GANOptimizer(keras.optimizers.SGD(), keras.optimizers.SGD())
     >>> opt.d_optimizer is opt.g_optimizer

@@ -30,7 +30,7 @@ def write_image(logdir, tag, image, step):
     Returns:
         None.
 
-    Example:
+    Examples:
 
     >>> import tempfile
     >>> write_image(tempfile.mkdtemp(), "grid", np.zeros((4, 6, 1), "uint8"),

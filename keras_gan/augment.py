@@ -67,7 +67,7 @@ def translate(images, shift_y, shift_x):
     Returns:
         A tensor of the same shape and dtype.
 
-    Example:
+    Examples:
 
     >>> x = ops.reshape(ops.arange(4.0), (1, 4, 1, 1))
     >>> ops.convert_to_numpy(translate(x, [1], [0])).ravel().tolist()
@@ -109,7 +109,7 @@ def cutout(images, top, left, size):
     Returns:
         A tensor of the same shape and dtype.
 
-    Example:
+    Examples:
 
     >>> x = ops.ones((1, 4, 4, 1))
     >>> float(ops.mean(cutout(x, [1], [1], (2, 2))))
@@ -152,7 +152,7 @@ class DiffAugment(keras.layers.Layer):
     Returns:
         Augmented images, same shape and dtype.
 
-    Example:
+    Examples:
 
     >>> aug = DiffAugment(policy="translation,cutout", seed=0)
     >>> tuple(aug(ops.ones((2, 8, 8, 3)), training=True).shape)
@@ -287,7 +287,7 @@ class AdaptiveAugment(DiffAugment):
     Returns:
         Images, each augmented with probability `p`.
 
-    Example:
+    Examples:
 
     >>> ada = AdaptiveAugment(target=0.6, interval=1, speed=0.1)
     >>> p = ada.update(ops.ones((4, 1)))  # all reals judged real: overfit

@@ -24,7 +24,7 @@ def image_grid(images, rows=None, padding=1):
         A uint8 numpy array `(rows * (height + padding) - padding,
         cols * (width + padding) - padding, channels)`.
 
-    Example:
+    Examples:
 
     >>> image_grid(np.zeros((6, 4, 4, 1)), rows=2).shape
     (9, 14, 1)
@@ -72,7 +72,7 @@ class SampleGrid(keras.callbacks.Callback):
     Returns:
         A `keras.callbacks.Callback`; `paths` lists the files written.
 
-    Example:
+    Examples:
 
     >>> import keras_gan
     >>> cb = SampleGrid("samples/", num_samples=16)
@@ -193,7 +193,7 @@ class GANEvaluator(keras.callbacks.Callback):
         (1-based) and `history` maps each metric name to its values.
         `get_config()` leaves out `real_data`.
 
-    Example:
+    Examples:
 
     >>> import keras_gan
     >>> identity = keras.Sequential([keras.layers.Flatten()])

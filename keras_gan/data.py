@@ -137,7 +137,7 @@ def image_dataset(
         A `tf.data.Dataset` or `keras.utils.PyDataset` of float32 images
         `(batch, height, width, channels)`, or of `(images, labels)`.
 
-    Example:
+    Examples:
 
     >>> import tempfile
     >>> from PIL import Image
@@ -261,7 +261,7 @@ def scan_images(directory, labels="auto"):
         A `ScanReport`; `report.summary()` prints it as a table and
         `report.bad_files` lists what `on_error="skip"` would leave out.
 
-    Example:
+    Examples:
 
     >>> import tempfile
     >>> from PIL import Image
@@ -307,7 +307,7 @@ def split(directory_or_arrays, test_fraction=0.2, seed=0):
         A tuple `(train, test)`: lists of file paths for a folder, arrays
         for an array, `(x, y)` tuples for a tuple.
 
-    Example:
+    Examples:
 
     >>> x, y = load_digits()
     >>> (x_train, y_train), (x_test, y_test) = split((x, y), seed=0)
@@ -394,7 +394,7 @@ def augmentation(
         A `keras.Sequential` of the layers asked for (an identity layer
         when none are), for images in [-1, 1].
 
-    Example:
+    Examples:
 
     >>> augment = augmentation(flip=True, zoom=0.1, seed=0)
     >>> [layer.__class__.__name__ for layer in augment.layers]
@@ -462,7 +462,7 @@ def to_unit_range(images, from_range=(0, 255)):
     Returns:
         A float32 numpy array with `low` mapped to -1 and `high` to 1.
 
-    Example:
+    Examples:
 
     >>> to_unit_range(np.array([0, 255])).tolist()
     [-1.0, 1.0]
@@ -489,7 +489,7 @@ def from_unit_range(images, to_range=(0, 255)):
     Returns:
         A float32 numpy array (no rounding, no clipping).
 
-    Example:
+    Examples:
 
     >>> from_unit_range(np.array([-1.0, 1.0])).tolist()
     [0.0, 255.0]
@@ -514,7 +514,7 @@ def load_digits(image_size=8):
         A tuple `(images, labels)`: float32 `(1797, image_size, image_size,
         1)` in [-1, 1] and int32 `(1797,)` in 0..9.
 
-    Example:
+    Examples:
 
     >>> x, y = load_digits()
     >>> x.shape, y.shape, float(x.min()), float(x.max())
@@ -567,7 +567,7 @@ def standardize(images, mean, std):
     Returns:
         A float32 numpy array, computed in float64; `destandardize` undoes it.
 
-    Example:
+    Examples:
 
     >>> standardize(np.array([[0.0, 2.0]]), mean=1.0, std=2.0).tolist()
     [[-0.5, 0.5]]
@@ -588,7 +588,7 @@ def destandardize(images, mean, std):
     Returns:
         A float32 numpy array.
 
-    Example:
+    Examples:
 
     >>> destandardize(np.array([[-0.5, 0.5]]), mean=1.0, std=2.0).tolist()
     [[0.0, 2.0]]
@@ -614,7 +614,7 @@ def compute_stats(dataset, axis=-1):
         A tuple `(mean, std)` of float32 arrays with one value per channel,
         ready for `standardize(images, mean, std)`.
 
-    Example:
+    Examples:
 
     >>> images = np.array([[[[0.0], [2.0]], [[4.0], [6.0]]]])
     >>> mean, std = compute_stats(images)

@@ -61,7 +61,7 @@ class GAN(*(trainer_mixin(), keras.Model)):
     Returns:
         Calling the GAN returns generated images.
 
-    Example:
+    Examples:
 
     >>> import keras_gan
     >>> g, d = keras_gan.models.mlp(image_shape=(8, 8, 1), latent_dim=16)
@@ -301,7 +301,7 @@ class GAN(*(trainer_mixin(), keras.Model)):
         Returns:
             None.
 
-        Example:
+        Examples:
 
         >>> import keras, keras_gan
         >>> g, d = keras_gan.models.mlp(image_shape=(8, 8, 1), latent_dim=8)
@@ -520,7 +520,7 @@ class GAN(*(trainer_mixin(), keras.Model)):
         Returns:
             A numpy array `(num_samples, *image_shape)`.
 
-        Example:
+        Examples:
 
         >>> import keras_gan
         >>> g, d = keras_gan.models.mlp(image_shape=(8, 8, 1), latent_dim=8)

@@ -28,7 +28,7 @@ class AdversarialLoss(ConfigObject):
     constructor arguments are returned by `get_config` so that a loss saved
     with a model is rebuilt identical.
 
-    Example:
+    Examples:
 
     >>> class Linear(AdversarialLoss):
     ...     def discriminator_loss(self, real_logits, fake_logits):
@@ -79,7 +79,7 @@ class Minimax(AdversarialLoss):
     `E[log(1 - sigma(f))]`. The generator's gradient vanishes when the
     discriminator is confident; prefer `NonSaturating` in practice.
 
-    Example:
+    Examples:
 
     >>> loss = Minimax()
     >>> round(float(loss.discriminator_loss(ops.zeros(4), ops.zeros(4))), 4)
@@ -110,7 +110,7 @@ class NonSaturating(AdversarialLoss):
         label_smoothing: float in [0, 1), the `s` above (0.1 gives the
             classic real target 0.9). Defaults to 0.
 
-    Example:
+    Examples:
 
     >>> loss = NonSaturating(label_smoothing=0.1)
     >>> round(float(loss.generator_loss(None, ops.zeros(4))), 4)
@@ -153,7 +153,7 @@ class LeastSquares(AdversarialLoss):
     The discriminator minimizes `E[(r - 1)^2] / 2 + E[f^2] / 2`, the generator
     `E[(f - 1)^2] / 2`, on raw (linear) discriminator outputs.
 
-    Example:
+    Examples:
 
     >>> loss = LeastSquares()
     >>> float(loss.discriminator_loss(ops.ones(2), ops.ones(2)))
@@ -182,7 +182,7 @@ class Wasserstein(AdversarialLoss):
     `keras_gan.penalties.GradientPenalty` (WGAN-GP) or spectral normalization,
     and usually `d_steps=5`.
 
-    Example:
+    Examples:
 
     >>> loss = Wasserstein()
     >>> float(loss.discriminator_loss(ops.ones(2), ops.zeros(2)))
@@ -205,7 +205,7 @@ class Hinge(AdversarialLoss):
     The discriminator minimizes `E[relu(1 - r)] + E[relu(1 + f)]`, the
     generator `-E[f]`.
 
-    Example:
+    Examples:
 
     >>> loss = Hinge()
     >>> float(loss.discriminator_loss(ops.zeros(2), ops.zeros(2)))
@@ -233,7 +233,7 @@ class RelativisticAverage(AdversarialLoss):
     generator `E[softplus(-df)] + E[softplus(dr)]`. The generator's loss uses
     the real logits, so its step runs the discriminator on reals too.
 
-    Example:
+    Examples:
 
     >>> loss = RelativisticAverage()
     >>> round(float(loss.generator_loss(ops.zeros(2), ops.zeros(2))), 4)
@@ -275,7 +275,7 @@ class AuxiliaryClassifier(AdversarialLoss):
             "non_saturating".
         weight: float, weight of the classification terms. Defaults to 1.
 
-    Example:
+    Examples:
 
     >>> loss = AuxiliaryClassifier("hinge", weight=0.5)
     >>> loss.get_config()["weight"]
@@ -371,7 +371,7 @@ def get(identifier):
     Returns:
         An `AdversarialLoss` instance.
 
-    Example:
+    Examples:
 
     >>> get("hinge")
     Hinge()

@@ -107,7 +107,7 @@ class ImageInput(keras.layers.Layer):
     Returns:
         A tensor `(batch, size, size, channels)`.
 
-    Example:
+    Examples:
 
     >>> tuple(ImageInput(4, channels=3)(np.zeros((2, 8, 8, 1))).shape)
     (2, 4, 4, 3)
@@ -177,7 +177,7 @@ def inception_v3(include_top=False, weights="imagenet"):
             network); the message says how to pass a local file or another
             extractor.
 
-    Example:
+    Examples:
 
     >>> # Skipped in the doctests: building InceptionV3 takes ~10-30 s.
     >>> net = inception_v3(weights=None)  # doctest: +SKIP
@@ -283,7 +283,7 @@ def digits_classifier(output="features", cache_dir=None):
         A `keras.Model` mapping `(n, h, w, 1)` images to `(n, 64)` features
         or `(n, 10)` logits.
 
-    Example:
+    Examples:
 
     >>> import tempfile
     >>> from keras_gan.data import load_digits
@@ -549,7 +549,7 @@ class FrechetDistance(_FeatureMetric):
     Returns:
         `result()`: a scalar tensor.
 
-    Example:
+    Examples:
 
     >>> identity = keras.Sequential([keras.layers.Flatten()])
     >>> fid = FrechetDistance(identity)
@@ -672,7 +672,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
     Returns:
         A non-negative scalar tensor, in the inputs' float dtype.
 
-    Example:
+    Examples:
 
     >>> eye = np.eye(3)
     >>> float(frechet_distance(np.zeros(3), eye, np.ones(3), 4 * eye))
@@ -775,7 +775,7 @@ class KernelDistance(_FeatureListMetric):
     Returns:
         `result()`: a scalar tensor (may be slightly negative: unbiased).
 
-    Example:
+    Examples:
 
     >>> identity = keras.Sequential([keras.layers.Flatten()])
     >>> kid = KernelDistance(identity, subsets=10, subset_size=100)
@@ -867,7 +867,7 @@ class InceptionScore(_FeatureListMetric):
     Returns:
         `result()`: a scalar tensor between 1 and the number of classes.
 
-    Example:
+    Examples:
 
     >>> one_hot = keras.Sequential([keras.layers.Flatten()])
     >>> score = InceptionScore(one_hot, splits=1, from_logits=False)

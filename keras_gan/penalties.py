@@ -37,7 +37,7 @@ class Penalty(ConfigObject):
         every: int, apply on every `every`-th discriminator update, with the
             penalty multiplied by `every`. Defaults to 1 (every update).
 
-    Example:
+    Examples:
 
     >>> class Zero(Penalty):
     ...     def compute(self, real, fake, critic_real, critic_fake,
@@ -107,7 +107,7 @@ class GradientPenalty(Penalty):
         weight: float, lambda in the paper. Defaults to 10.
         every: int, lazy regularization interval. Defaults to 1.
 
-    Example:
+    Examples:
 
     >>> gp = GradientPenalty(weight=10.0)
     >>> gp.get_config()
@@ -154,7 +154,7 @@ class R1(Penalty):
         gamma: float, the penalty's weight. Defaults to 10.
         every: int, lazy regularization interval. Defaults to 1.
 
-    Example:
+    Examples:
 
     >>> R1(gamma=1.0, every=16).get_config()
     {'every': 16, 'gamma': 1.0}
@@ -195,7 +195,7 @@ class R2(R1):
         gamma: float, the penalty's weight. Defaults to 10.
         every: int, lazy regularization interval. Defaults to 1.
 
-    Example:
+    Examples:
 
     >>> R2(gamma=5.0).gamma
     5.0

@@ -39,7 +39,7 @@ class SelfAttention(keras.layers.Layer):
     Returns:
         A tensor of the shape of `inputs`, or `(outputs, attention)`.
 
-    Example:
+    Examples:
 
     >>> attention = SelfAttention()
     >>> x = keras.random.normal((2, 4, 4, 16), seed=0)

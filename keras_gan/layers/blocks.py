@@ -208,7 +208,7 @@ class ConvBlock(_ConvNormAct):
         A tensor `(batch, ceil(height / strides), ceil(width / strides),
         filters)`.
 
-    Example:
+    Examples:
 
     >>> block = ConvBlock(16, norm="batch", spectral_norm=True)
     >>> tuple(block(ops.ones((2, 8, 8, 3))).shape)
@@ -264,7 +264,7 @@ class UpsampleBlock(_ConvNormAct):
     Returns:
         A tensor `(batch, 2 * height, 2 * width, filters)`.
 
-    Example:
+    Examples:
 
     >>> block = UpsampleBlock(8, mode="nearest", norm="batch")
     >>> tuple(block(ops.ones((2, 4, 4, 16))).shape)
@@ -329,7 +329,7 @@ class DownsampleBlock(_ConvNormAct):
     Returns:
         A tensor `(batch, ceil(height / 2), ceil(width / 2), filters)`.
 
-    Example:
+    Examples:
 
     >>> block = DownsampleBlock(16, mode="avg_pool", spectral_norm=True)
     >>> tuple(block(ops.ones((2, 8, 8, 3))).shape)
@@ -415,7 +415,7 @@ class ResidualBlock(keras.layers.Layer):
         A tensor `(batch, height', width', filters)`: the same size, twice
         it (`"up"`) or half of it rounded up (`"down"`).
 
-    Example:
+    Examples:
 
     >>> block = ResidualBlock(32, resample="down", spectral_norm=True)
     >>> tuple(block(ops.ones((2, 8, 8, 16))).shape)

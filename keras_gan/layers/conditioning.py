@@ -31,7 +31,7 @@ class ClassEmbedding(keras.layers.Layer):
     Returns:
         A tensor `(batch, output_dim)`, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> embed = ClassEmbedding(num_classes=10, output_dim=8)
     >>> tuple(embed(ops.array([0, 3, 9])).shape)
@@ -108,7 +108,7 @@ class ProjectionHead(keras.layers.Layer):
     Returns:
         Logits `(batch, 1)`, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> head = ProjectionHead(num_classes=10)
     >>> h = keras.random.normal((4, 32), seed=0)

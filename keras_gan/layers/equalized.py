@@ -101,7 +101,7 @@ class EqualizedDense(_Equalized):
     Returns:
         A tensor `(..., units)`, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> layer = EqualizedDense(8, lr_multiplier=0.01)
     >>> tuple(layer(ops.ones((2, 16))).shape)
@@ -160,7 +160,7 @@ class EqualizedConv2D(_Equalized):
     Returns:
         A tensor `(batch, new_height, new_width, filters)`.
 
-    Example:
+    Examples:
 
     >>> conv = EqualizedConv2D(4, 3, gain=2 ** 0.5)
     >>> tuple(conv(ops.ones((2, 8, 8, 3))).shape)

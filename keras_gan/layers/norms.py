@@ -41,7 +41,7 @@ class InstanceNormalization(keras.layers.Layer):
     Returns:
         A tensor of the same shape, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> x = keras.random.normal((2, 8, 8, 3), mean=5.0, seed=0)
     >>> y = InstanceNormalization()(x)
@@ -130,7 +130,7 @@ class PixelNormalization(keras.layers.Layer):
     Returns:
         A tensor of the same shape, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> y = PixelNormalization()(3.0 * ops.ones((2, 4, 4, 8)))
     >>> tuple(y.shape), round(float(y[0, 0, 0, 0]), 4)
@@ -196,7 +196,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
     Returns:
         A tensor with the shape of `x`, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> cbn = ConditionalBatchNormalization(num_classes=10)
     >>> x = keras.random.normal((4, 8, 8, 16), seed=0)
@@ -304,7 +304,7 @@ class MinibatchStdDev(keras.layers.Layer):
     Returns:
         A tensor with one more channel, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> y = MinibatchStdDev(group_size=2)(keras.random.normal((4, 8, 8, 3)))
     >>> tuple(y.shape)

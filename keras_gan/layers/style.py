@@ -34,7 +34,7 @@ class AdaptiveInstanceNormalization(keras.layers.Layer):
     Returns:
         A tensor with the shape of `x`, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> adain = AdaptiveInstanceNormalization()
     >>> x = keras.random.normal((2, 8, 8, 16), seed=0)
@@ -133,7 +133,7 @@ class ModulatedConv2D(keras.layers.Layer):
     Returns:
         A tensor `(batch, height', width', filters)`, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> conv = ModulatedConv2D(8, 3)
     >>> x = keras.random.normal((2, 8, 8, 4), seed=0)
@@ -256,7 +256,7 @@ class NoiseInjection(keras.layers.Layer):
     Returns:
         A tensor of the shape of `inputs`, in the compute dtype.
 
-    Example:
+    Examples:
 
     >>> layer = NoiseInjection(seed=0)
     >>> x = ops.ones((2, 8, 8, 4))

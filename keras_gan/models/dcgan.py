@@ -35,7 +35,7 @@ def dcgan(
     Returns:
         A tuple `(generator, discriminator)` of functional Keras models.
 
-    Example:
+    Examples:
 
     >>> g, d = dcgan(image_shape=(16, 16, 3), latent_dim=32, filters=8)
     >>> g.output.shape, d.output.shape

@@ -28,7 +28,7 @@ def mlp(image_shape=(28, 28, 1), latent_dim=100, num_classes=None):
     Returns:
         A tuple `(generator, discriminator)` of functional Keras models.
 
-    Example:
+    Examples:
 
     >>> g, d = mlp(image_shape=(8, 8, 1), latent_dim=16)
     >>> g.output.shape, d.output.shape
