@@ -46,6 +46,14 @@ def write_image(logdir, tag, image, step):
         raise ValueError(
             f"`image` should be uint8 (0..255). Received dtype {image.dtype}."
         )
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError as e:
+        raise ImportError(
+            "Writing TensorBoard images needs the `tensorboard` package: "
+            "`pip install tensorboard` (or `keras-gan[tensorboard]`), or "
+            "leave `tensorboard_dir=None`."
+        ) from e
     if _has_tensorflow():
         _write_with_tensorflow(str(logdir), tag, image, int(step))
     else:
