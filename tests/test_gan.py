@@ -378,3 +378,23 @@ def test_error_d_steps():
     g, d = tiny_pair()
     with pytest.raises(ValueError, match="d_steps"):
         keras_gan.GAN(g, d).compile(d_steps=0)
+
+
+def test_spectral_normalization_kernel_is_normalized_after_fit():
+    """A layer may write its own weights in the forward pass (Keras's
+    SpectralNormalization stores W / sigma); the step keeps that write on
+    every backend, so inference uses the normalized kernel too."""
+    layers = keras.layers
+    g, _ = tiny_pair(batch_norm=False)
+    im = keras.Input((4, 4, 1))
+    sn = layers.SpectralNormalization(layers.Dense(8))
+    d = keras.Model(im, layers.Dense(1)(sn(layers.Flatten()(im))))
+    rng = np.random.default_rng(0)
+    sn.layer.kernel.assign(3 * rng.standard_normal((16, 8)).astype("float32"))
+    gan = keras_gan.GAN(g, d)
+    gan.compile()
+    gan.fit(images(16), batch_size=8, epochs=2, verbose=0)
+    kernel = keras.ops.convert_to_numpy(sn.layer.kernel)
+    assert np.linalg.svd(kernel, compute_uv=False)[0] == pytest.approx(
+        1.0, abs=0.05
+    )

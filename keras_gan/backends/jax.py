@@ -53,11 +53,9 @@ class Driver:
             state_mapping=[(self.variables[k], v) for k, v in values.items()]
         )
 
-    def _collect(self, scope, skip=()):
+    def _collect(self, scope):
         return {
-            k: scope.get_current_value(v)
-            for k, v in self.variables.items()
-            if k not in skip
+            k: scope.get_current_value(v) for k, v in self.variables.items()
         }
 
     def minimize(self, loss_fn, variables):
@@ -67,7 +65,11 @@ class Driver:
             with self._scope(dict(zip(keys, train_values))) as scope:
                 loss, logs = loss_fn()
                 scaled = self.gan.optimizer.scale_loss(loss)
-            return scaled, (logs, self._collect(scope, skip=set(keys)))
+            # The phase's own variables are collected too: a layer may
+            # assign them in its forward pass (SpectralNormalization writes
+            # the normalized kernel), and the update then applies to that
+            # value, as on TensorFlow and PyTorch.
+            return scaled, (logs, self._collect(scope))
 
         grads, (logs, updates) = jax.grad(compute, has_aux=True)(
             [self.values[k] for k in keys]
