@@ -11,19 +11,29 @@ from keras_gan import layers
 from tests.layer_testing import make_inputs
 from tests.layer_testing import run_layer_test
 
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    """Overrides the conftest fixture: the same clean session and float32
+    policy, without its `gc.collect()` (a third of these tests' time on
+    JAX, where the heap is large)."""
+    keras.backend.clear_session(free_memory=False)
+    keras.config.set_dtype_policy("float32")
+    yield
+    keras.config.set_dtype_policy("float32")
+
+
 B = 2
 IMG = (B, 8, 8, 4)
 
 # (id, class, kwargs, input shape, expected output, other shapes, labels)
 CASES = [
-    ("conv", layers.ConvBlock, {"filters": 6}, IMG, (B, 8, 8, 6),
-     [((3, 16, 12, 3), (3, 16, 12, 6))], None),
+    ("conv_group", layers.ConvBlock, {"filters": 6, "norm": "group"}, IMG,
+     (B, 8, 8, 6), [((3, 16, 12, 3), (3, 16, 12, 6))], None),
     ("conv_bn_sn_dropout", layers.ConvBlock,
      {"filters": 6, "strides": 2, "norm": "batch", "spectral_norm": True,
       "dropout": 0.2, "seed": 1},
      IMG, (B, 4, 4, 6), [((1, 7, 7, 3), (1, 4, 4, 6))], None),
-    ("conv_group", layers.ConvBlock, {"filters": 8, "norm": "group"}, IMG,
-     (B, 8, 8, 8), [], None),
     ("up_transpose_instance", layers.UpsampleBlock,
      {"filters": 6, "norm": "instance"}, IMG, (B, 16, 16, 6),
      [((1, 4, 6, 2), (1, 8, 12, 6))], None),
@@ -47,10 +57,9 @@ CASES = [
     ("res_up_conditional", layers.ResidualBlock,
      {"filters": 6, "resample": "up", "norm": "batch", "num_classes": 3},
      [IMG, (B,)], (B, 16, 16, 6), [], {1: 3}),
-    ("attention", layers.SelfAttention, {"reduction": 2}, IMG, IMG,
-     [((3, 4, 6, 8), (3, 4, 6, 8))], None),
     ("attention_sn", layers.SelfAttention,
-     {"reduction": 8, "spectral_norm": True}, IMG, IMG, [], None),
+     {"reduction": 2, "spectral_norm": True}, IMG, IMG,
+     [((3, 4, 6, 8), (3, 4, 6, 8))], None),
     ("instance_norm", layers.InstanceNormalization, {}, IMG, IMG,
      [((3, 5, 4), (3, 5, 4)), ((1, 2, 3, 4, 2), (1, 2, 3, 4, 2))], None),
     ("pixel_norm", layers.PixelNormalization, {}, IMG, IMG,
