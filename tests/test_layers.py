@@ -231,3 +231,43 @@ def test_channels_first_matches_channels_last(cls, kwargs, shape, extra):
     np.testing.assert_allclose(
         np.transpose(y_first, (0, 2, 3, 1)), y_last, rtol=1e-4, atol=1e-4
     )
+
+
+def test_call_arguments_work_in_functional_models():
+    x = keras.Input((4, 4, 3))
+    noise = keras.Input((4, 4, 1))
+    y = layers.NoiseInjection()(x, noise=noise)
+    assert tuple(y.shape) == (None, 4, 4, 3)
+    y, attention = layers.SelfAttention(reduction=1)(x, return_attention=True)
+    model = keras.Model(x, [y, attention])
+    assert tuple(model.outputs[1].shape) == (None, 16, 16)
+    out = model.predict(np.ones((2, 4, 4, 3), "float32"), verbose=0)
+    assert [o.shape for o in out] == [(2, 4, 4, 3), (2, 16, 16)]
+    np.testing.assert_allclose(out[1].sum(-1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="unknown (None) sizes at run time exist only in tf.function "
+    "graphs; JAX and torch always see concrete shapes",
+)
+@pytest.mark.parametrize(
+    "make",
+    [lambda: layers.MinibatchStdDev(4), lambda: layers.NoiseInjection(seed=1),
+     lambda: layers.SelfAttention(reduction=1),
+     lambda: layers.InstanceNormalization(),
+     lambda: layers.ResidualBlock(3, resample="down")],
+    ids=["minibatch_std", "noise", "attention", "instance_norm", "residual"],
+)
+def test_unknown_batch_and_spatial_sizes_in_a_graph(make):
+    import tensorflow as tf
+
+    layer = make()
+
+    fn = tf.function(
+        lambda t: layer(t),
+        input_signature=[tf.TensorSpec((None, None, None, 3))],
+    )
+    for shape in [(5, 4, 6, 3), (3, 2, 2, 3)]:
+        y = fn(tf.ones(shape))
+        assert tuple(y.shape)[:1] == shape[:1]
