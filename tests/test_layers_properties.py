@@ -12,6 +12,17 @@ from keras_gan import layers
 from tests.layer_testing import perturb_weights
 
 
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    """Overrides the conftest fixture: the same clean session and float32
+    policy, without its `gc.collect()` (a third of these tests' time on
+    JAX, where the heap is large)."""
+    keras.backend.clear_session(free_memory=False)
+    keras.config.set_dtype_policy("float32")
+    yield
+    keras.config.set_dtype_policy("float32")
+
+
 def np_(x):
     return np.asarray(ops.convert_to_numpy(x), dtype="float64")
 
@@ -285,27 +296,29 @@ def even_images(draw):
     return (draw(st.integers(1, 2)), h, w, draw(st.sampled_from([1, 3])))
 
 
-@given(mode=st.sampled_from(["transpose", "nearest", "bilinear"]),
-       shape=even_images())
-@settings(max_examples=6)
+@pytest.mark.parametrize("mode", ["transpose", "nearest", "bilinear"])
+@given(shape=even_images())
+@settings(max_examples=2)
 def test_upsample_block_doubles(mode, shape):
     y = layers.UpsampleBlock(4, mode=mode)(normal(shape, 0))
     assert tuple(y.shape) == (shape[0], 2 * shape[1], 2 * shape[2], 4)
 
 
-@given(mode=st.sampled_from(["strided", "avg_pool", "max_pool"]),
-       shape=even_images())
-@settings(max_examples=6)
+@pytest.mark.parametrize("mode", ["strided", "avg_pool", "max_pool"])
+@given(shape=even_images())
+@settings(max_examples=2)
 def test_downsample_block_halves(mode, shape):
     y = layers.DownsampleBlock(4, mode=mode)(normal(shape, 0))
     assert tuple(y.shape) == (shape[0], shape[1] // 2, shape[2] // 2, 4)
 
 
-@given(resample=st.sampled_from([None, "up", "down"]), shape=even_images())
-@settings(max_examples=4)
-def test_residual_block_keeps_doubles_or_halves(resample, shape):
+@pytest.mark.parametrize(
+    "resample, factor", [(None, 1), ("up", 2), ("down", 0.5)]
+)
+@given(shape=even_images())
+@settings(max_examples=2)
+def test_residual_block_keeps_doubles_or_halves(resample, factor, shape):
     y = layers.ResidualBlock(5, resample=resample)(normal(shape, 0))
-    factor = {None: 1, "up": 2, "down": 0.5}[resample]
     expected = (shape[0], int(shape[1] * factor), int(shape[2] * factor), 5)
     assert tuple(y.shape) == expected
 
