@@ -32,7 +32,10 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
 test: $(VENV)/.installed lint
-	@set -e; for b in $(BACKENDS); do \
+	@# Cheaper XLA compilation: the tests compile many tiny programs.
+	@set -e; export XLA_FLAGS="--xla_backend_optimization_level=0 \
+	  --xla_llvm_disable_expensive_passes=true"; \
+	for b in $(BACKENDS); do \
 	  echo "=== KERAS_BACKEND=$$b"; \
 	  KERAS_BACKEND=$$b $(PY) -m pytest -q --doctest-modules tests keras_gan; \
 	done
