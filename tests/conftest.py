@@ -24,10 +24,11 @@ settings.load_profile("ci")
 
 @pytest.fixture(autouse=True)
 def _fresh_keras_state():
-    """Each test starts with the float32 policy.
+    """Each test starts with a clean Keras session and the float32 policy.
 
-    No `clear_session()` here: its garbage collection costs ~0.3 s a test.
+    `free_memory=False` skips the `gc.collect()`, which costs ~0.3 s a test.
     """
+    keras.backend.clear_session(free_memory=False)
     keras.config.set_dtype_policy("float32")
     yield
     keras.config.set_dtype_policy("float32")

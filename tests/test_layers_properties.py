@@ -12,17 +12,6 @@ from keras_gan import layers
 from tests.layer_testing import perturb_weights
 
 
-@pytest.fixture(autouse=True)
-def _fresh_keras_state():
-    """Overrides the conftest fixture: the same clean session and float32
-    policy, without its `gc.collect()` (a third of these tests' time on
-    JAX, where the heap is large)."""
-    keras.backend.clear_session(free_memory=False)
-    keras.config.set_dtype_policy("float32")
-    yield
-    keras.config.set_dtype_policy("float32")
-
-
 def np_(x):
     return np.asarray(ops.convert_to_numpy(x), dtype="float64")
 
