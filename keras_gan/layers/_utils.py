@@ -139,3 +139,18 @@ def per_sample_shape(channels, rank, data_format):
     if data_format == "channels_last":
         return shape + [channels]
     return [-1, channels] + [1] * (rank - 2)
+
+
+def instance_normalize(inputs, epsilon, data_format):
+    """Each (sample, channel) to mean 0, variance 1 over space, in float32.
+
+    Shared by InstanceNormalization and AdaptiveInstanceNormalization.
+    """
+    rank = len(inputs.shape)
+    x = ops.cast(inputs, "float32")
+    if data_format == "channels_last":
+        axes = tuple(range(1, rank - 1))
+    else:
+        axes = tuple(range(2, rank))
+    mean, variance = ops.moments(x, axes=axes, keepdims=True)
+    return (x - mean) * ops.rsqrt(variance + epsilon)

@@ -79,13 +79,7 @@ class InstanceNormalization(keras.layers.Layer):
 
     def call(self, inputs):
         rank = len(inputs.shape)
-        x = ops.cast(inputs, "float32")
-        if self.data_format == "channels_last":
-            axes = tuple(range(1, rank - 1))
-        else:
-            axes = tuple(range(2, rank))
-        mean, variance = ops.moments(x, axes=axes, keepdims=True)
-        y = (x - mean) * ops.rsqrt(variance + self.epsilon)
+        y = _utils.instance_normalize(inputs, self.epsilon, self.data_format)
         channels = inputs.shape[_utils.channel_axis(self.data_format)]
         shape = _utils.per_sample_shape(channels, rank, self.data_format)
         shape[0] = 1

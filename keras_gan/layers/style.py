@@ -73,13 +73,7 @@ class AdaptiveInstanceNormalization(keras.layers.Layer):
     def call(self, inputs):
         x, style = inputs
         rank = len(x.shape)
-        h = ops.cast(x, "float32")
-        if self.data_format == "channels_last":
-            axes = tuple(range(1, rank - 1))
-        else:
-            axes = tuple(range(2, rank))
-        mean, variance = ops.moments(h, axes=axes, keepdims=True)
-        h = (h - mean) * ops.rsqrt(variance + self.epsilon)
+        h = _utils.instance_normalize(x, self.epsilon, self.data_format)
         scale, bias = self.style_parameters(style)
         shape = _utils.per_sample_shape(scale.shape[-1], rank, self.data_format)
         scale = ops.reshape(ops.cast(scale, "float32"), shape)
