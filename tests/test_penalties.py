@@ -116,3 +116,44 @@ def test_config_round_trip_and_validation():
         penalties.R1(every=0)
     with pytest.raises(ValueError, match="gamma"):
         penalties.R1(gamma=-1)
+
+
+@pytest.mark.large
+def test_wgan_gp_learns_a_one_dimensional_gaussian():
+    """WGAN-GP with 5 critic steps per G step learns N(3, 0.5^2).
+
+    G(z) = a z + b on 1-D z; the critic is a tanh MLP whose first-layer
+    biases are spread over [-8, 8], so that its features cover the data
+    range from the start. A small penalty weight (0.1) makes the optimal
+    critic's slope grow with the gap between the two distributions
+    (slope = 1 + gap / (2 * weight) for a linear critic), so SGD steps on G
+    shrink as G approaches the target instead of overshooting it. The critic
+    uses Adam(beta_1=0, beta_2=0.9) as in the WGAN-GP toy experiments.
+    """
+    keras.utils.set_random_seed(0)
+    z = keras.Input((1,))
+    g = keras.Model(z, layers.Dense(1)(z))
+    x = keras.Input((1,))
+    h = layers.Dense(
+        64,
+        activation="tanh",
+        kernel_initializer=keras.initializers.RandomUniform(-1, 1),
+        bias_initializer=keras.initializers.RandomUniform(-8, 8),
+    )(x)
+    h = layers.Dense(64, activation="tanh")(h)
+    d = keras.Model(x, layers.Dense(1)(h))
+    gan = keras_gan.GAN(g, d, seed=0)
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.0, beta_2=0.9),
+        g_optimizer=keras.optimizers.SGD(1e-2),
+        loss="wasserstein",
+        d_steps=5,
+        penalty=penalties.GradientPenalty(weight=0.1),
+    )
+    rng = np.random.default_rng(0)
+    data = (3.0 + 0.5 * rng.standard_normal((4096, 1))).astype("float32")
+    gan.fit(data, batch_size=256, epochs=10, verbose=0)  # 160 G, 800 D steps
+    assert int(gan.d_optimizer.iterations) == 5 * 160
+    samples = gan.generate(8000, seed=2)
+    assert abs(samples.mean() - 3.0) < 0.2, samples.mean()
+    assert abs(samples.std() - 0.5) < 0.2, samples.std()
