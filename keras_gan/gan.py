@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gan import _distributed
 from keras_gan import losses as losses_module
 from keras_gan._export import keras_gan_export
 from keras_gan._optimizer import GANOptimizer
@@ -110,7 +111,9 @@ class GAN(*(trainer_mixin(), keras.Model)):
         self.num_classes = None if num_classes is None else int(num_classes)
         self.fake_labels = fake_labels
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="gan_seed")
+        self.seed_generator = _distributed.ReplicaSeedGenerator(
+            seed, name="gan_seed"
+        )
         self.latent_dim = self._infer_latent_dim(latent_dim)
         self.image_shape = self._check_networks()
         self.loss = None

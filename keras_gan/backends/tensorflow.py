@@ -2,6 +2,7 @@
 
 import tensorflow as tf
 
+from keras_gan import _distributed
 from keras_gan import _step
 
 
@@ -12,6 +13,10 @@ class Driver:
     def minimize(self, loss_fn, variables):
         with tf.GradientTape() as tape:
             loss, logs = loss_fn()
+            replicas = _distributed.num_replicas()
+            if replicas > 1:
+                # tf.distribute sums the replicas' gradients.
+                loss = loss / replicas
             scaled = self.gan.optimizer.scale_loss(loss)
         grads = tape.gradient(scaled, variables)
         self.gan.optimizer.apply(grads, variables)

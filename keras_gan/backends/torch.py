@@ -2,6 +2,7 @@
 
 import torch
 
+from keras_gan import _distributed
 from keras_gan import _step
 
 
@@ -17,7 +18,9 @@ class Driver:
             for v in network_variables:
                 v.value.grad = None
         self.gan.optimizer.scale_loss(loss).backward()
-        grads = [v.value.grad for v in variables]
+        grads = _distributed.average_gradients(
+            [v.value.grad for v in variables]
+        )
         with torch.no_grad():
             self.gan.optimizer.apply(grads, variables)
         return {k: v.detach() for k, v in logs.items()}
@@ -36,5 +39,15 @@ class Driver:
 class TorchTrainer:
     """`train_step(data)` for Keras's PyTorch trainer."""
 
+    _replicas_in_sync = False
+
     def train_step(self, data):
+        if not self._replicas_in_sync:
+            # torch.distributed: every process starts from rank 0's state.
+            _distributed.broadcast_from_first(
+                self.trainable_variables
+                + self.non_trainable_variables
+                + [self.seed_generator.state]
+            )
+            self._replicas_in_sync = True
         return _step.train_step(self, data, Driver(self))
