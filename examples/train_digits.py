@@ -24,13 +24,16 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--quick", action="store_true", help="two epochs, for CI"
+        "--quick", action="store_true",
+        help="two epochs on 256 images, for CI",
     )
     args = parser.parse_args(argv)
     epochs = 2 if args.quick else args.epochs
     keras.utils.set_random_seed(args.seed)
 
     x, _ = keras_gan.data.load_digits(image_size=args.image_size)
+    if args.quick:
+        x = x[:256]
     generator, discriminator = keras_gan.models.dcgan(
         image_shape=x.shape[1:], latent_dim=64, filters=64
     )
