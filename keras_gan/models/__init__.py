@@ -2,5 +2,6 @@
 
 from keras_gan.models.dcgan import dcgan
 from keras_gan.models.mlp import mlp
+from keras_gan.models.resnet import resnet
 
-__all__ = ["dcgan", "mlp"]
+__all__ = ["dcgan", "mlp", "resnet"]
