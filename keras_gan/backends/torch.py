@@ -6,12 +6,34 @@ from keras_gan import _distributed
 from keras_gan import _step
 
 
+def _is_weight(tensor):
+    """A variable's storage (a Parameter) or a view of it."""
+    base = tensor if tensor._base is None else tensor._base
+    return isinstance(base, torch.nn.Parameter)
+
+
+def _pack(tensor):
+    # A layer may write its own weights in place during the forward pass
+    # (SpectralNormalization stores W / sigma at every call); a second
+    # call of the network in the same loss (reals, then fakes) would then
+    # invalidate the weights autograd saved from the first. Saving a copy
+    # keeps the values each call used, as TensorFlow's tape and JAX do.
+    if _is_weight(tensor):
+        return tensor.clone()
+    return tensor
+
+
+def _unpack(tensor):
+    return tensor
+
+
 class Driver:
     def __init__(self, gan):
         self.gan = gan
 
     def minimize(self, loss_fn, variables):
-        loss, logs = loss_fn()
+        with torch.autograd.graph.saved_tensors_hooks(_pack, _unpack):
+            loss, logs = loss_fn()
         # Clear every leftover gradient: the other network's weights also
         # collect gradients in a phase (through D in the G phase).
         for network_variables in self.gan._phase_variables:

@@ -511,6 +511,11 @@ class ResidualBlock(keras.layers.Layer):
         shape = tuple(input_shape)
         build_norm(self.norm1, shape)
         if self.upsample is not None:
+            # Built here, not on first call: a functional model infers the
+            # block's output from `compute_output_shape` without calling
+            # it, and Keras's trainers rebuild a model (calling it on a
+            # data batch) while any of its layers is unbuilt.
+            self.upsample.build(shape)
             shape = self.upsample.compute_output_shape(shape)
         short_shape = shape
         self.conv1.build(shape)

@@ -1,0 +1,223 @@
+"""SNGAN / BigGAN-lite: residual networks with spectral normalization."""
+
+import math
+
+import keras
+from keras import layers
+
+from keras_gan._export import keras_gan_export
+from keras_gan.layers import ProjectionHead
+from keras_gan.layers import ResidualBlock
+from keras_gan.layers import SelfAttention
+from keras_gan.layers import _utils
+from keras_gan.models import _conditioning
+
+_FORMAT = "channels_last"
+# Width multipliers stop growing at 16x `filters` (BigGAN's widest layer).
+_MAX_MULTIPLIER = 16
+
+
+def _check_attention(attention, size):
+    if attention is None or attention is False:
+        return None
+    # Feature maps of both networks exist at 4, 8, ..., size / 2.
+    valid = [2**i for i in range(2, int(math.log2(size)))]
+    if isinstance(attention, bool) or attention not in valid:
+        raise ValueError(
+            "`attention` should be False or the resolution at which to add "
+            f"self-attention, one of {valid} for {size}x{size} images. "
+            f"Received: `attention={attention!r}`"
+        )
+    return int(attention)
+
+
+def _sn(layer, spectral_norm):
+    if spectral_norm:
+        return layers.SpectralNormalization(layer, name=f"{layer.name}_sn")
+    return layer
+
+
+@keras_gan_export
+def resnet(
+    image_shape=(32, 32, 3),
+    latent_dim=128,
+    filters=64,
+    num_classes=None,
+    attention=False,
+    spectral_norm=True,
+):
+    """The SNGAN / BigGAN-lite residual architecture for square images.
+
+    Generator: `z` -> Dense to a 4x4 map, then one `ResidualBlock` with
+    `resample="up"` and batch norm per doubling of the resolution, then
+    batch norm, ReLU, a 3x3 convolution and tanh. Discriminator: SNGAN's
+    "optimized" first block (conv, ReLU, conv, average pooling, with a
+    pooled 1x1 shortcut: no activation on the raw image), `ResidualBlock`s
+    with `resample="down"` down to 4x4 and one more at 4x4, then ReLU, a
+    sum over positions and a Dense to one logit. Spectral normalization
+    (Keras's `SpectralNormalization`) wraps every convolution and dense
+    layer of the discriminator; the generator relies on batch norm, as in
+    SNGAN. Widths follow BigGAN: the generator's map at resolution `r` has
+    `filters * min(16, size // r)` channels, the discriminator doubles
+    `filters` at each halving.
+
+    With `num_classes`, the generator takes `[z, labels]` and its blocks
+    use `ConditionalBatchNormalization` (a per-class scale and offset,
+    initialized to 1 and 0, so the label takes effect as training moves
+    them apart); the discriminator takes `[images, labels]` and ends in a
+    `ProjectionHead`: `D(x, y) = psi(h) + <embed(y), h>` on the pooled
+    features `h` (projection discriminator). With `attention=r`, a
+    `SelfAttention` layer follows the `r x r` feature map in both networks
+    (SAGAN).
+
+    Args:
+        image_shape: tuple `(size, size, channels)`, size a power of two
+            from 8 to 256. Defaults to (32, 32, 3).
+        latent_dim: int, size of `z`. Defaults to 128.
+        filters: int, the base width: the channels of the generator's last
+            block and the discriminator's first. Defaults to 64.
+        num_classes: int or None; when given, a class-conditional pair
+            (conditional batch norm in G, projection head in D).
+        attention: False, or the resolution (4 to size / 2) of the feature
+            maps followed by self-attention in both networks. Defaults to
+            False.
+        spectral_norm: bool, whether to spectrally normalize the
+            discriminator's layers (including its attention and projection
+            head). Defaults to True.
+
+    Returns:
+        A tuple `(generator, discriminator)` of functional Keras models.
+
+    Examples:
+
+    >>> g, d = resnet(image_shape=(16, 16, 3), latent_dim=16, filters=4,
+    ...               num_classes=10, attention=8)
+    >>> g.output.shape, d.output.shape
+    ((None, 16, 16, 3), (None, 1))
+    >>> g.get_layer("attention").output.shape  # SAGAN at 8x8
+    (None, 8, 8, 8)
+
+    Reference: Miyato et al., "Spectral Normalization for Generative
+    Adversarial Networks", 2018; Miyato & Koyama, "cGANs with Projection
+    Discriminator", 2018; Zhang et al., "Self-Attention Generative
+    Adversarial Networks", 2019; Brock et al., "Large Scale GAN Training
+    for High Fidelity Natural Image Synthesis", 2019.
+    """
+    size, _, channels = _conditioning.check_image_shape(
+        image_shape, min_size=8, power_of_two=True
+    )
+    if size > 256:
+        raise ValueError(
+            "`resnet` supports sizes 8 to 256. Received: "
+            f"`image_shape={tuple(image_shape)}`"
+        )
+    latent_dim = _utils.check_positive_int("latent_dim", latent_dim)
+    filters = _utils.check_positive_int("filters", filters)
+    if num_classes is not None:
+        num_classes = _utils.check_positive_int("num_classes", num_classes)
+    attention = _check_attention(attention, size)
+    if not isinstance(spectral_norm, bool):
+        raise ValueError(
+            "`spectral_norm` should be True or False. Received: "
+            f"`spectral_norm={spectral_norm!r}`"
+        )
+    image_shape = (size, size, channels)
+    generator = _generator(
+        image_shape, latent_dim, filters, num_classes, attention
+    )
+    discriminator = _discriminator(
+        image_shape, filters, num_classes, attention, spectral_norm
+    )
+    return generator, discriminator
+
+
+def _generator(image_shape, latent_dim, filters, num_classes, attention):
+    size, channels = image_shape[0], image_shape[2]
+
+    def width(resolution):
+        return filters * min(_MAX_MULTIPLIER, size // resolution)
+
+    z = keras.Input((latent_dim,), name="z")
+    inputs = z
+    if num_classes is not None:
+        labels = keras.Input((), dtype="int32", name="labels")
+        inputs = [z, labels]
+    x = layers.Dense(4 * 4 * width(4), name="dense")(z)
+    x = layers.Reshape((4, 4, width(4)))(x)
+    resolution = 4
+    while True:
+        if resolution == attention:
+            x = SelfAttention(data_format=_FORMAT, name="attention")(x)
+        if resolution == size:
+            break
+        resolution *= 2
+        block = ResidualBlock(
+            width(resolution),
+            resample="up",
+            norm="batch",
+            num_classes=num_classes,
+            data_format=_FORMAT,
+            name=f"block_{resolution}",
+        )
+        x = block(x if num_classes is None else [x, labels])
+    x = layers.BatchNormalization(name="output_norm")(x)
+    x = layers.ReLU()(x)
+    images = layers.Conv2D(
+        channels, 3, padding="same", activation="tanh", name="output_conv"
+    )(x)
+    return keras.Model(inputs, images, name="generator")
+
+
+def _discriminator(image_shape, filters, num_classes, attention,
+                   spectral_norm):
+    size = image_shape[0]
+    images = keras.Input(image_shape, name="images")
+    inputs = images
+    if num_classes is not None:
+        labels = keras.Input((), dtype="int32", name="labels")
+        inputs = [images, labels]
+
+    def conv(units, kernel_size, name):
+        return _sn(
+            layers.Conv2D(units, kernel_size, padding="same", name=name),
+            spectral_norm,
+        )
+
+    # SNGAN's "optimized block": the raw image gets no activation first.
+    h = conv(filters, 3, "input_conv1")(images)
+    h = layers.ReLU()(h)
+    h = conv(filters, 3, "input_conv2")(h)
+    h = layers.AveragePooling2D(2)(h)
+    skip = layers.AveragePooling2D(2)(images)
+    skip = conv(filters, 1, "input_shortcut")(skip)
+    x = layers.Add(name="block_input")([h, skip])
+    resolution, units = size // 2, filters
+    while True:
+        if resolution == attention:
+            x = SelfAttention(
+                spectral_norm=spectral_norm, data_format=_FORMAT,
+                name="attention",
+            )(x)
+        if resolution == 4:
+            break
+        resolution //= 2
+        units = min(2 * units, _MAX_MULTIPLIER * filters)
+        x = ResidualBlock(
+            units, resample="down", spectral_norm=spectral_norm,
+            data_format=_FORMAT, name=f"block_{resolution}",
+        )(x)
+    x = ResidualBlock(
+        units, spectral_norm=spectral_norm, data_format=_FORMAT,
+        name="block_4_final",
+    )(x)
+    x = layers.ReLU()(x)
+    # Global sum pooling (SNGAN): the mean over positions, times their count.
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Rescaling(16.0, name="sum_pool")(x)
+    if num_classes is None:
+        logits = _sn(layers.Dense(1, name="logits"), spectral_norm)(x)
+    else:
+        logits = ProjectionHead(
+            num_classes, spectral_norm=spectral_norm, name="projection"
+        )([x, labels])
+    return keras.Model(inputs, logits, name="discriminator")
