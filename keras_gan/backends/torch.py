@@ -1,5 +1,8 @@
 """PyTorch driver: `loss.backward()`, then `optimizer.apply`."""
 
+import contextlib
+
+import keras
 import torch
 
 from keras_gan import _distributed
@@ -27,12 +30,27 @@ def _unpack(tensor):
     return tensor
 
 
+def _writes_weights_in_call(gan):
+    """Whether a layer of G or D assigns its own weights when called."""
+    return any(
+        isinstance(layer, keras.layers.SpectralNormalization)
+        for network in (gan.generator, gan.discriminator)
+        for layer in network._flatten_layers()
+    )
+
+
 class Driver:
-    def __init__(self, gan):
+    def __init__(self, gan, copy_saved_weights):
         self.gan = gan
+        self.copy_saved_weights = copy_saved_weights
 
     def minimize(self, loss_fn, variables):
-        with torch.autograd.graph.saved_tensors_hooks(_pack, _unpack):
+        hooks = (
+            torch.autograd.graph.saved_tensors_hooks(_pack, _unpack)
+            if self.copy_saved_weights
+            else contextlib.nullcontext()
+        )
+        with hooks:
             loss, logs = loss_fn()
         # Clear every leftover gradient: the other network's weights also
         # collect gradients in a phase (through D in the G phase).
@@ -62,8 +80,12 @@ class TorchTrainer:
     """`train_step(data)` for Keras's PyTorch trainer."""
 
     _replicas_in_sync = False
+    _copy_saved_weights = None
 
     def train_step(self, data):
+        if self._copy_saved_weights is None:
+            # Copies cost memory and time: only when a layer needs them.
+            self._copy_saved_weights = _writes_weights_in_call(self)
         if not self._replicas_in_sync:
             # torch.distributed: every process starts from rank 0's state.
             _distributed.broadcast_from_first(
@@ -72,4 +94,6 @@ class TorchTrainer:
                 + [self.seed_generator.state]
             )
             self._replicas_in_sync = True
-        return _step.train_step(self, data, Driver(self))
+        return _step.train_step(
+            self, data, Driver(self, self._copy_saved_weights)
+        )
