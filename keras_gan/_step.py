@@ -34,6 +34,9 @@ def unpack(gan, data):
         if len(images) == 2:
             images, labels = images
     gan._check_batch(images, labels)
+    # Un-jitted JAX steps receive numpy batches; Keras refuses a list
+    # mixing numpy images with tensor labels.
+    images = ops.convert_to_tensor(images)
     if labels is not None:
         labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
     return images, labels

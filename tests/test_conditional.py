@@ -36,6 +36,21 @@ def test_generate_requested_labels_and_row_per_class_grid(tmp_path):
     assert grid.make_grid().shape == (3 * 9 - 1, 2 * 9 - 1, 1)
 
 
+@pytest.mark.parametrize("mode", ["jit_compile=False", "run_eagerly"])
+def test_conditional_trains_without_jit(mode):
+    # Un-jitted JAX steps see numpy images next to tensor labels.
+    g, d = keras_gan.models.dcgan(image_shape=(8, 8, 1), latent_dim=8,
+                                  filters=4, num_classes=3)
+    gan = keras_gan.GAN(g, d, num_classes=3, seed=0)
+    gan.compile(jit_compile=False, run_eagerly=(mode == "run_eagerly"))
+    before = [np.array(w) for w in gan.discriminator.get_weights()]
+    history = gan.fit(images(8, shape=(8, 8, 1)), np.arange(8) % 3,
+                      batch_size=4, epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"]).all()
+    after = gan.discriminator.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(before, after))
+
+
 def test_tf_data_with_labels_trains():
     import tensorflow as tf
 
