@@ -2,14 +2,20 @@
 
 from keras_gan.models.dcgan import dcgan
 from keras_gan.models.mlp import mlp
+from keras_gan.models.progressive import FadeIn
+from keras_gan.models.progressive import progressive
+from keras_gan.models.progressive import set_progress
 from keras_gan.models.stylegan import ConstantInput
 from keras_gan.models.stylegan import StyleMixing
 from keras_gan.models.stylegan import stylegan
 
 __all__ = [
     "ConstantInput",
+    "FadeIn",
     "StyleMixing",
     "dcgan",
     "mlp",
+    "progressive",
+    "set_progress",
     "stylegan",
 ]
