@@ -33,7 +33,7 @@ def upsampled_from(image, factor):
     return np.repeat(np.repeat(small, factor, 1), factor, 2)
 
 
-@pytest.mark.parametrize("image_shape", [(8, 8, 1), (16, 16, 3), (32, 32, 4)])
+@pytest.mark.parametrize("image_shape", [(8, 8, 3), (16, 16, 1)])
 def test_shapes_and_stages(image_shape):
     g, d = progressive(image_shape, latent_dim=8, filters=4)
     assert tuple(g.input.shape) == (None, 8)

@@ -185,37 +185,38 @@ def test_save_load_round_trip(tmp_path):
     assert np.abs(np_(g(z)) - expected).max() > 1e-4  # the noise mattered
 
 
-@pytest.mark.parametrize("num_classes", [None, 3])
-def test_pair_trains_with_gan(num_classes):
-    g, d = stylegan((8, 8, 1), latent_dim=8, filters=4,
-                    num_classes=num_classes)
-    rng = np.random.default_rng(0)
-    x = np.tanh(rng.standard_normal((8, 8, 8, 1))).astype("float32")
-    data = (x,)
-    if num_classes:
-        assert [tuple(i.shape) for i in g.inputs] == [(None, 8), (None,)]
-        assert [tuple(i.shape) for i in d.inputs] == [(None, 8, 8, 1),
-                                                      (None,)]
-        assert isinstance(d.get_layer("projection"),
-                          keras_gan.layers.ProjectionHead)
-        data = (x, np.array([0, 1, 2, 0, 1, 2, 0, 1], "int32"))
-    gan = keras_gan.GAN(g, d, num_classes=num_classes)
+def test_conditional_pair_trains_with_gan():
+    # The conditional pair runs every layer of the unconditional one, plus
+    # the label embedding and the projection head.
+    g, d = stylegan((8, 8, 1), latent_dim=8, filters=4, num_classes=3)
+    assert [tuple(i.shape) for i in g.inputs] == [(None, 8), (None,)]
+    assert [tuple(i.shape) for i in d.inputs] == [(None, 8, 8, 1), (None,)]
+    assert isinstance(d.get_layer("projection"),
+                      keras_gan.layers.ProjectionHead)
+    gan = keras_gan.GAN(g, d, num_classes=3)
     gan.compile()  # jit_compile="auto"
     before = [np_(w) for w in g.trainable_weights + d.trainable_weights]
-    history = gan.fit(*data, batch_size=4, epochs=1, verbose=0)
+    rng = np.random.default_rng(0)
+    x = np.tanh(rng.standard_normal((8, 8, 8, 1))).astype("float32")
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 1], "int32")
+    history = gan.fit(x, y, batch_size=4, epochs=1, verbose=0)
     assert all(np.isfinite(v[-1]) for v in history.history.values())
     after = [np_(w) for w in g.trainable_weights + d.trainable_weights]
     changed = [np.any(a != b) for a, b in zip(after, before)]
     assert np.mean(changed) > 0.9
-    labels = [0, 1, 2, 0] if num_classes else None
-    images = gan.generate(4, labels=labels, seed=0)
+    images = gan.generate(4, labels=[0, 1, 2, 0], seed=0)
     assert images.shape == (4, 8, 8, 1) and np.isfinite(images).all()
 
 
 def test_unconditional_pair_is_a_gan():
-    g, d = stylegan((16, 16, 3), latent_dim=8, filters=4)
+    g, d = stylegan((8, 8, 1), latent_dim=8, filters=4)
     gan = keras_gan.GAN(g, d)
-    assert gan.latent_dim == 8 and gan.image_shape == (16, 16, 3)
+    assert gan.latent_dim == 8 and gan.image_shape == (8, 8, 1)
+    images = gan.generate(4, seed=0)
+    assert images.shape == (4, 8, 8, 1) and np.isfinite(images).all()
+    np.testing.assert_array_equal(gan.generate(4, seed=0), images)
+    logits = np_(d(images))
+    assert logits.shape == (4, 1) and np.isfinite(logits).all()
 
 
 @pytest.mark.parametrize(
