@@ -35,12 +35,15 @@ def set_noise_strength(generator, value):
         layer.weight.assign(np.full(layer.weight.shape, value, "float32"))
 
 
+# filters=2 at 16x16 gives the 8x8 pair's widths plus one: on JAX, weight
+# shapes already seen reuse their compiled initializers.
 @pytest.mark.parametrize(
-    "image_shape, style_dim", [((8, 8, 1), None), ((16, 16, 3), 12)]
+    "image_shape, style_dim, filters",
+    [((8, 8, 1), None, 4), ((16, 16, 3), 12, 2)],
 )
-def test_shapes_and_layout(image_shape, style_dim):
+def test_shapes_and_layout(image_shape, style_dim, filters):
     g, d = stylegan(image_shape, latent_dim=8, style_dim=style_dim,
-                    mapping_layers=3, filters=4)
+                    mapping_layers=3, filters=filters)
     assert tuple(g.input.shape) == (None, 8)
     assert tuple(g.output.shape) == (None, *image_shape)
     assert tuple(d.input.shape) == (None, *image_shape)
@@ -63,9 +66,9 @@ def test_shapes_and_layout(image_shape, style_dim):
     assert not any(layer.demodulate for layer in to_rgb)
     assert all(layer.demodulate for layer in modulated if layer not in to_rgb)
     assert len(noise_layers(g)) == 1 + 2 * (stages - 1)
-    # Widths double as the resolution halves, capped at 8 * filters.
-    assert g.get_layer("constant").shape == (4, 4, min(4 * 2 ** (stages - 1),
-                                                       32))
+    # Widths double as the resolution halves (up to 8 * filters).
+    assert g.get_layer("constant").shape == (4, 4, filters * 2 ** (stages - 1))
+    assert g.get_layer(f"b{image_shape[0]}_1_conv").filters == filters
 
 
 def test_noise_varies_in_training_only():
