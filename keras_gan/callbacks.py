@@ -1,4 +1,4 @@
-"""Callbacks: sample grids during training, and evaluation."""
+"""Callbacks: sample grids, evaluation, and progressive growing."""
 
 import math
 import os
@@ -7,6 +7,8 @@ import keras
 import numpy as np
 
 from keras_gan._export import keras_gan_export
+from keras_gan.models.progressive import _fade_layers
+from keras_gan.models.progressive import set_progress
 
 
 @keras_gan_export
@@ -306,4 +308,110 @@ class GANEvaluator(keras.callbacks.Callback):
             "every_n_epochs": self.every_n_epochs,
             "batch_size": self.batch_size,
             "seed": self.seed,
+        }
+
+
+@keras_gan_export
+class ProgressiveGrowing(keras.callbacks.Callback):
+    """Grows `keras_gan.models.progressive` networks stage by stage.
+
+    At the start of every epoch it sets the progress of the GAN's
+    generator, discriminator and EMA generator (`set_progress`) from the
+    epoch number, so a resumed run (`initial_epoch`, `BackupAndRestore`)
+    continues the schedule. Stage 0 (4x4) lasts `epochs_per_stage` epochs;
+    each later stage `k` also lasts `epochs_per_stage` epochs, of which the
+    first `fade_epochs` fade it in, at progress values evenly spaced
+    strictly between `k - 1` and `k`, and the rest hold it at `k`. After
+    the last stage progress stays at its maximum. With `E =
+    epochs_per_stage` and `F = fade_epochs`, epoch `e` (0-based) of stage
+    `k = e // E >= 1` has progress `k - 1 + min(1, (e % E + 1) / (F + 1))`.
+
+    The schedule is counted in epochs because progress can only change
+    between epochs on JAX (Keras's `LearningRateScheduler` is per epoch for
+    the same reason); for a finer fade, make epochs short with
+    `fit(..., steps_per_epoch=...)` on a repeating dataset.
+
+    Args:
+        epochs_per_stage: int, epochs per stage, fade included.
+        fade_epochs: int in `[0, epochs_per_stage)`, epochs of each stage
+            after the first spent fading it in; 0 switches stages at once.
+            Defaults to `epochs_per_stage // 2`.
+
+    Returns:
+        A `keras.callbacks.Callback`; `history` lists the progress set at
+        each epoch.
+
+    Examples:
+
+    >>> cb = ProgressiveGrowing(epochs_per_stage=4, fade_epochs=3)
+    >>> [cb.progress_at(e, num_stages=3) for e in range(10)]
+    [0.0, 0.0, 0.0, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]
+
+    Reference: Karras et al., "Progressive Growing of GANs for Improved
+    Quality, Stability, and Variation", 2018, section 2.
+    """
+
+    def __init__(self, epochs_per_stage, fade_epochs=None):
+        super().__init__()
+        if (
+            isinstance(epochs_per_stage, bool)
+            or int(epochs_per_stage) != epochs_per_stage
+            or epochs_per_stage <= 0
+        ):
+            raise ValueError(
+                "`epochs_per_stage` should be a positive integer. Received: "
+                f"`epochs_per_stage={epochs_per_stage}`"
+            )
+        epochs_per_stage = int(epochs_per_stage)
+        if fade_epochs is None:
+            fade_epochs = epochs_per_stage // 2
+        if (
+            isinstance(fade_epochs, bool)
+            or int(fade_epochs) != fade_epochs
+            or not 0 <= fade_epochs < epochs_per_stage
+        ):
+            raise ValueError(
+                "`fade_epochs` should be an integer in [0, "
+                f"epochs_per_stage) = [0, {epochs_per_stage}). Received: "
+                f"`fade_epochs={fade_epochs}`"
+            )
+        self.epochs_per_stage = epochs_per_stage
+        self.fade_epochs = int(fade_epochs)
+        self.history = []
+
+    def progress_at(self, epoch, num_stages):
+        """The progress for a 0-based `epoch`, capped at `num_stages - 1`.
+
+        Args:
+            epoch: int, the 0-based epoch.
+            num_stages: int, the networks' number of stages (resolutions).
+
+        Returns:
+            A float in `[0, num_stages - 1]`.
+        """
+        stage, offset = divmod(int(epoch), self.epochs_per_stage)
+        if stage == 0:
+            return 0.0
+        fade = min(1.0, (offset + 1) / (self.fade_epochs + 1))
+        return float(min(stage - 1 + fade, num_stages - 1))
+
+    def _networks(self):
+        model = self.model
+        nets = [getattr(model, "generator", None),
+                getattr(model, "discriminator", None),
+                getattr(model, "ema_generator", None)]
+        nets = [n for n in nets if n is not None]
+        return nets or [model]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        nets = self._networks()
+        last = max((f.stage for f in _fade_layers(nets)), default=0)
+        progress = self.progress_at(epoch, last + 1)
+        set_progress(nets, progress)
+        self.history.append(progress)
+
+    def get_config(self):
+        return {
+            "epochs_per_stage": self.epochs_per_stage,
+            "fade_epochs": self.fade_epochs,
         }

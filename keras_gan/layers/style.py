@@ -232,11 +232,19 @@ class NoiseInjection(keras.layers.Layer):
     `y = x + weight_c * noise`, with one N(0, 1) value per sample and
     position shared by all channels, and `weight` initialized to zero, so
     the layer starts as the identity. StyleGAN uses it for stochastic detail
-    (hair, freckles). Noise is drawn in training and inference alike from
-    the layer's `SeedGenerator`; pass `noise=` to fix it.
+    (hair, freckles). In training, noise is drawn from the layer's
+    `SeedGenerator`; in inference, `inference_noise` chooses: fresh noise
+    (the default), a fixed noise map (StyleGAN2's `noise_mode="const"`, so
+    that a generator is deterministic given its inputs), or none. Pass
+    `noise=` to fix it in both modes.
 
     Args:
-        seed: int or None, seeds the layer's `SeedGenerator`.
+        seed: int or None, seeds the layer's `SeedGenerator` (and the fixed
+            map's initializer).
+        inference_noise: `"random"` (drawn at every call, as in training),
+            `"fixed"` (a non-trainable `(1, *spatial, 1)` map drawn once at
+            build and saved with the layer; needs known spatial sizes) or
+            `"none"` (the layer is the identity). Defaults to `"random"`.
         data_format: `"channels_last"` or `"channels_first"`; `None` means
             `keras.config.image_data_format()`.
         **kwargs: `keras.layers.Layer` arguments.
@@ -246,6 +254,7 @@ class NoiseInjection(keras.layers.Layer):
             channels-last.
         noise: optional tensor broadcastable to `inputs` with one channel,
             e.g. `(batch, height, width, 1)`; drawn when omitted.
+        training: bool; when falsy, `inference_noise` applies.
 
     Returns:
         A tensor of the shape of `inputs`, in the compute dtype.
@@ -261,23 +270,49 @@ class NoiseInjection(keras.layers.Layer):
     GANs", 2019, section 3.2.
     """
 
-    def __init__(self, seed=None, data_format=None, **kwargs):
+    def __init__(
+        self, seed=None, inference_noise="random", data_format=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.seed = seed
+        self.inference_noise = _utils.check_choice(
+            "inference_noise", inference_noise, ("random", "fixed", "none")
+        )
         self.data_format = _utils.standardize_data_format(data_format)
 
     def build(self, input_shape):
         _utils.check_rank(type(self).__name__, input_shape, 3)
-        channels = input_shape[_utils.channel_axis(self.data_format)]
+        axis = _utils.channel_axis(self.data_format)
+        channels = input_shape[axis]
         self.weight = self.add_weight(
             shape=(channels,), initializer="zeros", name="weight"
         )
         self.seed_generator = keras.random.SeedGenerator(
             self.seed, name="seed_generator"
         )
+        if self.inference_noise == "fixed":
+            shape = list(input_shape)
+            shape[0], shape[axis] = 1, 1
+            if None in shape:
+                raise ValueError(
+                    '`NoiseInjection(inference_noise="fixed")` needs known '
+                    "spatial sizes to draw its noise map. Received: input "
+                    f"shape {tuple(input_shape)}"
+                )
+            self.fixed_noise = self.add_weight(
+                shape=tuple(shape),
+                initializer=keras.initializers.RandomNormal(seed=self.seed),
+                trainable=False,
+                name="fixed_noise",
+            )
 
-    def call(self, inputs, noise=None):
+    def call(self, inputs, noise=None, training=None):
         rank = len(inputs.shape)
+        if noise is None and not training:
+            if self.inference_noise == "none":
+                return ops.cast(inputs, self.compute_dtype)
+            if self.inference_noise == "fixed":
+                noise = self.fixed_noise
         if noise is None:
             shape = list(ops.shape(inputs))
             shape[_utils.channel_axis(self.data_format)] = 1
@@ -298,5 +333,6 @@ class NoiseInjection(keras.layers.Layer):
         return {
             **super().get_config(),
             "seed": self.seed,
+            "inference_noise": self.inference_noise,
             "data_format": self.data_format,
         }

@@ -61,3 +61,9 @@ def check_image_shape(image_shape, min_size=1, power_of_two=False):
             f"`image_shape` should have 1 or 3 channels. Received: {c}."
         )
     return image_shape
+
+
+def widths(size, filters, max_filters):
+    """Channels at resolutions 4, 8, ..., size: doubling as size halves."""
+    n = int(math.log2(size)) - 1
+    return [min(filters * 2 ** (n - 1 - k), max_filters) for k in range(n)]
