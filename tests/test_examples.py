@@ -4,6 +4,7 @@ import importlib.util
 import pathlib
 
 import numpy as np
+import pytest
 
 EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
 
@@ -45,3 +46,29 @@ def test_fid_curve(tmp_path):
     assert output.exists()
 
 
+
+
+def test_sine_sequences():
+    match, amplitude, coverage = example("sine_sequences")(["--quick"])
+    assert 0.0 <= match <= 1.0 and amplitude > 0.0 and 0.0 <= coverage <= 1.0
+
+
+def test_wgan_gp_ring(tmp_path):
+    output = tmp_path / "ring.png"
+    covered, near = example("wgan_gp_ring")(
+        ["--quick", "--output", str(output)]
+    )
+    assert 0 <= covered <= 8 and 0.0 <= near <= 1.0
+    assert output.exists()
+
+
+@pytest.mark.parametrize(
+    "arch", ["dcgan", "resnet", "stylegan", "progressive"]
+)
+def test_compare_architectures(tmp_path, arch):
+    fid = example("compare_architectures")(
+        ["--quick", "--arch", arch, "--output", str(tmp_path),
+         "--cache-dir", str(tmp_path)]
+    )
+    assert np.isfinite(fid) and fid > 0.0
+    assert (tmp_path / f"{arch}.png").exists()
