@@ -50,3 +50,15 @@ def assert_weights_untouched(model, fn):
     fn()
     for a, b in zip(before, flat(model.weights)):
         np.testing.assert_array_equal(a, b)
+
+
+def np_(x):
+    """A backend tensor (or array) as a numpy array."""
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def latents(n=4, dim=8, seed=0):
+    """`n` standard-normal latent vectors of size `dim`, as float32."""
+    return np.random.default_rng(seed).standard_normal((n, dim)).astype(
+        "float32"
+    )

@@ -3,7 +3,8 @@
 import keras
 import numpy as np
 import pytest
-from keras import ops
+from helpers import latents
+from helpers import np_
 
 import keras_gan
 from keras_gan.layers import NoiseInjection
@@ -11,16 +12,6 @@ from keras_gan.models import ConstantInput
 from keras_gan.models import StyleMixing
 from keras_gan.models import stylegan
 from tests.layer_testing import run_layer_test
-
-
-def np_(x):
-    return np.asarray(ops.convert_to_numpy(x))
-
-
-def latents(n=4, dim=8, seed=0):
-    return np.random.default_rng(seed).standard_normal((n, dim)).astype(
-        "float32"
-    )
 
 
 def noise_layers(generator):

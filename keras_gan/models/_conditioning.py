@@ -40,7 +40,10 @@ def image_inputs(image_shape, num_classes):
     )
 
 
-def check_image_shape(image_shape, min_size=1, power_of_two=False):
+def check_image_shape(
+    image_shape, min_size=1, power_of_two=False, max_size=None, builder=None
+):
+    """Validates `(height, width, channels)`; `max_size` names `builder`."""
     image_shape = tuple(int(d) for d in image_shape)
     if len(image_shape) != 3:
         raise ValueError(
@@ -59,6 +62,11 @@ def check_image_shape(image_shape, min_size=1, power_of_two=False):
     if c not in (1, 3, 4) and power_of_two:
         raise ValueError(
             f"`image_shape` should have 1 or 3 channels. Received: {c}."
+        )
+    if max_size is not None and h > max_size:
+        raise ValueError(
+            f"`{builder}` supports sizes {min_size} to {max_size}. Received: "
+            f"`image_shape={image_shape}`"
         )
     return image_shape
 

@@ -45,13 +45,9 @@ def dcgan(
     Deep Convolutional Generative Adversarial Networks", 2016.
     """
     size, _, channels = _conditioning.check_image_shape(
-        image_shape, min_size=8, power_of_two=True
+        image_shape, min_size=8, power_of_two=True, max_size=128,
+        builder="dcgan",
     )
-    if size > 128:
-        raise ValueError(
-            "`dcgan` supports sizes 8 to 128. Received: "
-            f"`image_shape={tuple(image_shape)}`"
-        )
     n = int(math.log2(size)) - 2
     widths = [filters * 2**i for i in reversed(range(n))]
 

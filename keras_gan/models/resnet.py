@@ -104,13 +104,9 @@ def resnet(
     for High Fidelity Natural Image Synthesis", 2019.
     """
     size, _, channels = _conditioning.check_image_shape(
-        image_shape, min_size=8, power_of_two=True
+        image_shape, min_size=8, power_of_two=True, max_size=256,
+        builder="resnet",
     )
-    if size > 256:
-        raise ValueError(
-            "`resnet` supports sizes 8 to 256. Received: "
-            f"`image_shape={tuple(image_shape)}`"
-        )
     latent_dim = _utils.check_positive_int("latent_dim", latent_dim)
     filters = _utils.check_positive_int("filters", filters)
     if num_classes is not None:
