@@ -395,19 +395,13 @@ class ProgressiveGrowing(keras.callbacks.Callback):
         fade = min(1.0, (offset + 1) / (self.fade_epochs + 1))
         return float(min(stage - 1 + fade, num_stages - 1))
 
-    def _networks(self):
-        model = self.model
-        nets = [getattr(model, "generator", None),
-                getattr(model, "discriminator", None),
-                getattr(model, "ema_generator", None)]
-        nets = [n for n in nets if n is not None]
-        return nets or [model]
-
     def on_epoch_begin(self, epoch, logs=None):
-        nets = self._networks()
-        last = max((f.stage for f in _fade_layers(nets)), default=0)
+        # The GAN's layers are G, D and the EMA generator: one walk finds
+        # every FadeIn layer of all three.
+        fades = _fade_layers(self.model)
+        last = max((layer.stage for layer in fades), default=0)
         progress = self.progress_at(epoch, last + 1)
-        set_progress(nets, progress)
+        set_progress(fades, progress)
         self.history.append(progress)
 
     def get_config(self):
