@@ -24,6 +24,7 @@ import keras
 from keras import ops
 
 from keras_gan._export import keras_gan_export
+from keras_gan.layers import _utils
 
 _POLICIES = ("color", "translation", "cutout")
 
@@ -173,15 +174,12 @@ class DiffAugment(keras.layers.Layer):
         super().__init__(**kwargs)
         self.ops = _parse_policy(policy)
         self.policy = policy
-        for name, value in (("translation_ratio", translation_ratio),
-                            ("cutout_ratio", cutout_ratio)):
-            if not 0.0 <= float(value) <= 1.0:
-                raise ValueError(
-                    f"`{name}` should be in [0, 1]. Received: "
-                    f"`{name}={value}`"
-                )
-        self.translation_ratio = float(translation_ratio)
-        self.cutout_ratio = float(cutout_ratio)
+        self.translation_ratio = _utils.check_unit_interval(
+            "translation_ratio", translation_ratio, "a fraction"
+        )
+        self.cutout_ratio = _utils.check_unit_interval(
+            "cutout_ratio", cutout_ratio, "a fraction"
+        )
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         # No shape-dependent weights: built from the start, so that a GAN
@@ -319,14 +317,13 @@ class AdaptiveAugment(DiffAugment):
             )
         if float(speed) <= 0:
             raise ValueError(f"`speed` should be > 0. Received: {speed}")
-        if not 0.0 <= float(initial_p) <= 1.0:
-            raise ValueError(
-                f"`initial_p` should be in [0, 1]. Received: {initial_p}"
-            )
+        initial_p = _utils.check_unit_interval(
+            "initial_p", initial_p, "a probability"
+        )
         self.target = float(target)
         self.interval = int(interval)
         self.speed = float(speed)
-        self.initial_p = float(initial_p)
+        self.initial_p = initial_p
         self.p = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(self.initial_p),
             trainable=False, name="p", dtype="float32",

@@ -35,6 +35,20 @@ def check_non_negative(name, value, upper=None):
     return float(value)
 
 
+def check_unit_interval(name, value, what="a number"):
+    """`value` as a float in [0, 1]; `what` names it in the error."""
+    try:
+        ok = 0.0 <= float(value) <= 1.0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"`{name}` should be {what} in [0, 1]. Received: "
+            f"`{name}={value!r}`"
+        )
+    return float(value)
+
+
 def check_positive(name, value):
     try:
         ok = float(value) > 0

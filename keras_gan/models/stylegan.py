@@ -128,7 +128,9 @@ class StyleMixing(keras.layers.Layer):
                 "`num_styles` should be at least 2 to mix. Received: "
                 f"`num_styles={num_styles}`"
             )
-        self.probability = _check_probability("probability", probability)
+        self.probability = _utils.check_unit_interval(
+            "probability", probability, "a probability"
+        )
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(
             seed, name="seed_generator"
@@ -163,19 +165,6 @@ class StyleMixing(keras.layers.Layer):
             "probability": self.probability,
             "seed": self.seed,
         }
-
-
-def _check_probability(name, value):
-    try:
-        ok = 0.0 <= float(value) <= 1.0
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"`{name}` should be a probability in [0, 1]. Received: "
-            f"`{name}={value!r}`"
-        )
-    return float(value)
 
 
 def _mapping(latent_dim, style_dim, mapping_layers, num_classes):
@@ -390,7 +379,9 @@ def stylegan(
     filters = _utils.check_positive_int("filters", filters)
     if num_classes is not None:
         num_classes = _utils.check_positive_int("num_classes", num_classes)
-    style_mixing = _check_probability("style_mixing", style_mixing)
+    style_mixing = _utils.check_unit_interval(
+        "style_mixing", style_mixing, "a probability"
+    )
     chans = _conditioning.widths(image_shape[0], filters, 8 * filters)
     generator = _generator(
         image_shape, latent_dim, style_dim, mapping_layers, chans,
