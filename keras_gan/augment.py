@@ -53,6 +53,7 @@ def _per_sample(values):
     return ops.reshape(ops.convert_to_tensor(values, "int32"), (-1, 1, 1, 1))
 
 
+@keras_gan_export
 def translate(images, shift_y, shift_x):
     """Shifts each image by an integer amount, filling with zeros.
 
@@ -95,6 +96,7 @@ def translate(images, shift_y, shift_x):
     return out * ops.cast(inside, images.dtype)
 
 
+@keras_gan_export
 def cutout(images, top, left, size):
     """Zeroes a `size[0] x size[1]` rectangle at `(top, left)` per sample.
 
