@@ -11,7 +11,7 @@ call, which is what alternating D and G updates need.
 
 import keras
 
-from keras_gan._export import keras_gan_export
+from keras_gan.utils.export import keras_gan_export
 
 
 @keras_gan_export

@@ -23,8 +23,8 @@ probability `p` that it tunes from the discriminator's overfitting (ADA).
 import keras
 from keras import ops
 
-from keras_gan._export import keras_gan_export
-from keras_gan.layers import _utils
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 _POLICIES = ("color", "translation", "cutout")
 
@@ -176,10 +176,10 @@ class DiffAugment(keras.layers.Layer):
         super().__init__(**kwargs)
         self.ops = _parse_policy(policy)
         self.policy = policy
-        self.translation_ratio = _utils.check_unit_interval(
+        self.translation_ratio = validation.unit_interval(
             "translation_ratio", translation_ratio, "a fraction"
         )
-        self.cutout_ratio = _utils.check_unit_interval(
+        self.cutout_ratio = validation.unit_interval(
             "cutout_ratio", cutout_ratio, "a fraction"
         )
         self.seed = seed
@@ -319,7 +319,7 @@ class AdaptiveAugment(DiffAugment):
             )
         if float(speed) <= 0:
             raise ValueError(f"`speed` should be > 0. Received: {speed}")
-        initial_p = _utils.check_unit_interval(
+        initial_p = validation.unit_interval(
             "initial_p", initial_p, "a probability"
         )
         self.target = float(target)

@@ -6,9 +6,9 @@ import os
 import keras
 import numpy as np
 
-from keras_gan._export import keras_gan_export
 from keras_gan.models.progressive import _fade_layers
 from keras_gan.models.progressive import set_progress
+from keras_gan.utils.export import keras_gan_export
 
 
 @keras_gan_export
@@ -136,7 +136,7 @@ class SampleGrid(keras.callbacks.Callback):
         )
         self.paths.append(path)
         if self.tensorboard_dir:
-            from keras_gan import _tensorboard
+            from keras_gan.utils import tensorboard as _tensorboard
 
             _tensorboard.write_image(
                 self.tensorboard_dir, "samples", grid, epoch + 1

@@ -23,7 +23,7 @@ from keras_gan import _data_pipeline
 from keras_gan import _data_scan
 from keras_gan import _data_split
 from keras_gan._data_scan import ScanReport
-from keras_gan._export import keras_gan_export
+from keras_gan.utils.export import keras_gan_export
 
 __all__ = [
     "ScanReport",

@@ -6,9 +6,9 @@ from keras import ops
 
 from keras_gan import _distributed
 from keras_gan import losses as losses_module
-from keras_gan._export import keras_gan_export
 from keras_gan._optimizer import GANOptimizer
 from keras_gan.backends import trainer_mixin
+from keras_gan.utils.export import keras_gan_export
 
 
 def _default_optimizer():

@@ -12,8 +12,8 @@ real and fake terms, as in the reference DCGAN and WGAN code.
 import keras
 from keras import ops
 
-from keras_gan._export import ConfigObject
-from keras_gan._export import keras_gan_export
+from keras_gan.utils.export import ConfigObject
+from keras_gan.utils.export import keras_gan_export
 
 
 def _f32(x):

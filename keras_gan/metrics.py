@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan._export import keras_gan_export
+from keras_gan.utils.export import keras_gan_export
 
 INCEPTION_SIZE = 299
 _DIGITS_WEIGHTS = "digits_classifier_v1.npz"

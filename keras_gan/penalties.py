@@ -18,8 +18,8 @@ multiplied by 0, which keeps the step one static graph on every backend.
 import keras
 from keras import ops
 
-from keras_gan._export import ConfigObject
-from keras_gan._export import keras_gan_export
+from keras_gan.utils.export import ConfigObject
+from keras_gan.utils.export import keras_gan_export
 
 
 def _squared_norms(grads):

@@ -114,7 +114,7 @@ def test_every_public_layer_is_tested():
         (lambda: layers.ConvBlock(0), "`filters` should be a positive"),
         (lambda: layers.ConvBlock(4, norm="spectral"), "`norm` should be one"),
         (lambda: layers.ConvBlock(4, dropout=1.0),
-         r"`dropout` should be in \[0, 1\)"),
+         r"`dropout` should be a number in \[0, 1\)"),
         (lambda: layers.UpsampleBlock(4, mode="pixel_shuffle"),
          "`mode` should be one of 'transpose', 'nearest', 'bilinear'"),
         (lambda: layers.DownsampleBlock(4, mode="nearest"),

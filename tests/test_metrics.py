@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from keras_gan import _tensorboard
 from keras_gan import metrics
 from keras_gan.data import load_digits
 from keras_gan.metrics import FrechetDistance
 from keras_gan.metrics import InceptionScore
 from keras_gan.metrics import KernelDistance
+from keras_gan.utils import tensorboard as _tensorboard
 
 # float64 statistics on TensorFlow and PyTorch; float32 on JAX without x64.
 RTOL = 1e-6 if metrics._accumulator_dtype() == "float64" else 1e-4

@@ -6,91 +6,21 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gan.utils import validation
+
 NORMS = (None, "batch", "instance", "layer", "pixel", "group")
-
-
-def check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        ok = False
-    else:
-        ok = value > 0
-    if not ok:
-        raise ValueError(
-            f"`{name}` should be a positive integer. Received: "
-            f"`{name}={value!r}`"
-        )
-    return int(value)
-
-
-def check_non_negative(name, value, upper=None):
-    try:
-        ok = float(value) >= 0 and (upper is None or float(value) < upper)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        rule = "in [0, 1)" if upper == 1 else "non-negative"
-        raise ValueError(
-            f"`{name}` should be {rule}. Received: `{name}={value!r}`"
-        )
-    return float(value)
-
-
-def check_unit_interval(name, value, what="a number"):
-    """`value` as a float in [0, 1]; `what` names it in the error."""
-    try:
-        ok = 0.0 <= float(value) <= 1.0
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"`{name}` should be {what} in [0, 1]. Received: "
-            f"`{name}={value!r}`"
-        )
-    return float(value)
-
-
-def check_positive(name, value):
-    try:
-        ok = float(value) > 0
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"`{name}` should be a positive number. Received: "
-            f"`{name}={value!r}`"
-        )
-    return float(value)
-
-
-def check_choice(name, value, choices):
-    if value not in choices:
-        listed = ", ".join(repr(c) for c in choices)
-        raise ValueError(
-            f"`{name}` should be one of {listed}. Received: `{name}={value!r}`"
-        )
-    return value
 
 
 def standardize_data_format(data_format):
     if data_format is None:
         return keras.config.image_data_format()
-    return check_choice(
+    return validation.check_choice(
         "data_format", data_format, ("channels_last", "channels_first")
     )
 
 
 def channel_axis(data_format):
     return -1 if data_format == "channels_last" else 1
-
-
-def require_channels_last(layer_name, data_format):
-    if data_format != "channels_last":
-        raise ValueError(
-            f"`{layer_name}` supports `data_format='channels_last'` only. "
-            f"Received: `data_format={data_format!r}`. Transpose the inputs "
-            "to channels-last, or set keras.config.set_image_data_format("
-            "'channels_last')."
-        )
 
 
 def check_rank(layer_name, shape, min_rank, what="input"):

@@ -3,8 +3,9 @@
 import keras
 from keras import ops
 
-from keras_gan._export import keras_gan_export
 from keras_gan.layers import _utils
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 
 @keras_gan_export
@@ -57,7 +58,7 @@ class SelfAttention(keras.layers.Layer):
         self, reduction=8, spectral_norm=False, data_format=None, **kwargs
     ):
         super().__init__(**kwargs)
-        self.reduction = _utils.check_positive_int("reduction", reduction)
+        self.reduction = validation.positive_int("reduction", reduction)
         self.spectral_norm = bool(spectral_norm)
         self.data_format = _utils.standardize_data_format(data_format)
 

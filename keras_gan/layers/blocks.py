@@ -18,11 +18,12 @@ import math
 import keras
 from keras import ops
 
-from keras_gan._export import keras_gan_export
 from keras_gan.layers import _utils
 from keras_gan.layers.norms import ConditionalBatchNormalization
 from keras_gan.layers.norms import InstanceNormalization
 from keras_gan.layers.norms import PixelNormalization
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 _UP_MODES = ("transpose", "nearest", "bilinear")
 _DOWN_MODES = ("strided", "avg_pool", "max_pool")
@@ -67,14 +68,16 @@ class _ConvNormAct(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = _utils.check_positive_int("filters", filters)
+        self.filters = validation.positive_int("filters", filters)
         if kernel_size is not None:
-            kernel_size = _utils.check_positive_int("kernel_size", kernel_size)
+            kernel_size = validation.positive_int("kernel_size", kernel_size)
         self.kernel_size = kernel_size
-        self.norm = _utils.check_choice("norm", norm, _utils.NORMS)
+        self.norm = validation.check_choice("norm", norm, _utils.NORMS)
         self.activation = keras.activations.get(activation)
         self.spectral_norm = bool(spectral_norm)
-        self.dropout = _utils.check_non_negative("dropout", dropout, 1)
+        self.dropout = validation.check_float(
+            "dropout", dropout, 0.0, 1.0, max_inclusive=False
+        )
         self.seed = seed
         self.data_format = _utils.standardize_data_format(data_format)
 
@@ -222,7 +225,7 @@ class ConvBlock(_ConvNormAct):
         if kernel_size is None:
             kernel_size = 3
         super().__init__(filters, kernel_size=kernel_size, **kwargs)
-        self.strides = _utils.check_positive_int("strides", strides)
+        self.strides = validation.positive_int("strides", strides)
 
     def _conv_kwargs(self):
         return {"strides": self.strides}
@@ -278,7 +281,7 @@ class UpsampleBlock(_ConvNormAct):
     _scale = 2
 
     def __init__(self, filters, mode="transpose", kernel_size=None, **kwargs):
-        _utils.check_choice("mode", mode, _UP_MODES)
+        validation.check_choice("mode", mode, _UP_MODES)
         super().__init__(filters, kernel_size=kernel_size, **kwargs)
         self.mode = mode
 
@@ -342,7 +345,7 @@ class DownsampleBlock(_ConvNormAct):
     _scale = 0.5
 
     def __init__(self, filters, mode="strided", kernel_size=None, **kwargs):
-        _utils.check_choice("mode", mode, _DOWN_MODES)
+        validation.check_choice("mode", mode, _DOWN_MODES)
         super().__init__(filters, kernel_size=kernel_size, **kwargs)
         self.mode = mode
 
@@ -439,16 +442,16 @@ class ResidualBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = _utils.check_positive_int("filters", filters)
-        self.resample = _utils.check_choice(
+        self.filters = validation.positive_int("filters", filters)
+        self.resample = validation.check_choice(
             "resample", resample, (None, "up", "down")
         )
-        self.norm = _utils.check_choice("norm", norm, _utils.NORMS)
+        self.norm = validation.check_choice("norm", norm, _utils.NORMS)
         self.spectral_norm = bool(spectral_norm)
         self.activation = keras.activations.get(activation)
-        self.kernel_size = _utils.check_positive_int("kernel_size", kernel_size)
+        self.kernel_size = validation.positive_int("kernel_size", kernel_size)
         if num_classes is not None:
-            num_classes = _utils.check_positive_int("num_classes", num_classes)
+            num_classes = validation.positive_int("num_classes", num_classes)
             if norm != "batch":
                 raise ValueError(
                     "`num_classes` makes the norms class-conditional batch "

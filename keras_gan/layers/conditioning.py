@@ -3,8 +3,9 @@
 import keras
 from keras import ops
 
-from keras_gan._export import keras_gan_export
 from keras_gan.layers import _utils
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 
 @keras_gan_export
@@ -49,8 +50,8 @@ class ClassEmbedding(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.num_classes = _utils.check_positive_int("num_classes", num_classes)
-        self.output_dim = _utils.check_positive_int("output_dim", output_dim)
+        self.num_classes = validation.positive_int("num_classes", num_classes)
+        self.output_dim = validation.positive_int("output_dim", output_dim)
         self.embeddings_initializer = keras.initializers.get(
             embeddings_initializer
         )
@@ -122,7 +123,7 @@ class ProjectionHead(keras.layers.Layer):
     def __init__(self, num_classes, use_bias=True, spectral_norm=False,
                  **kwargs):
         super().__init__(**kwargs)
-        self.num_classes = _utils.check_positive_int("num_classes", num_classes)
+        self.num_classes = validation.positive_int("num_classes", num_classes)
         self.use_bias = bool(use_bias)
         self.spectral_norm = bool(spectral_norm)
 

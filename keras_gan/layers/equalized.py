@@ -11,8 +11,9 @@ import math
 import keras
 from keras import ops
 
-from keras_gan._export import keras_gan_export
 from keras_gan.layers import _utils
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 
 class _Equalized(keras.layers.Layer):
@@ -30,10 +31,10 @@ class _Equalized(keras.layers.Layer):
         super().__init__(**kwargs)
         self.use_bias = bool(use_bias)
         self.bias_init = float(bias_init)
-        self.lr_multiplier = _utils.check_positive(
+        self.lr_multiplier = validation.positive_float(
             "lr_multiplier", lr_multiplier
         )
-        self.gain = _utils.check_positive("gain", gain)
+        self.gain = validation.positive_float("gain", gain)
         self.activation = keras.activations.get(activation)
 
     def _add_weights(self, kernel_shape, fan_in, units):
@@ -115,7 +116,7 @@ class EqualizedDense(_Equalized):
 
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
-        self.units = _utils.check_positive_int("units", units)
+        self.units = validation.positive_int("units", units)
 
     def build(self, input_shape):
         fan_in = input_shape[-1]
@@ -180,10 +181,10 @@ class EqualizedConv2D(_Equalized):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = _utils.check_positive_int("filters", filters)
+        self.filters = validation.positive_int("filters", filters)
         self.kernel_size = _pair("kernel_size", kernel_size)
         self.strides = _pair("strides", strides)
-        self.padding = _utils.check_choice(
+        self.padding = validation.check_choice(
             "padding", padding, ("same", "valid")
         )
         self.data_format = _utils.standardize_data_format(data_format)
@@ -233,8 +234,8 @@ def _pair(name, value):
                 f"`{name}` should be an int or a tuple of 2 ints. Received: "
                 f"`{name}={value!r}`"
             )
-        return tuple(_utils.check_positive_int(name, v) for v in value)
-    v = _utils.check_positive_int(name, value)
+        return tuple(validation.positive_int(name, v) for v in value)
+    v = validation.positive_int(name, value)
     return (v, v)
 
 

@@ -7,8 +7,9 @@ overflows on sums of squares), and the result is cast back.
 import keras
 from keras import ops
 
-from keras_gan._export import keras_gan_export
 from keras_gan.layers import _utils
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 
 @keras_gan_export
@@ -60,7 +61,7 @@ class InstanceNormalization(keras.layers.Layer):
         super().__init__(**kwargs)
         self.center = bool(center)
         self.scale = bool(scale)
-        self.epsilon = _utils.check_positive("epsilon", epsilon)
+        self.epsilon = validation.positive_float("epsilon", epsilon)
         self.data_format = _utils.standardize_data_format(data_format)
 
     def build(self, input_shape):
@@ -136,7 +137,7 @@ class PixelNormalization(keras.layers.Layer):
 
     def __init__(self, epsilon=1e-8, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.epsilon = _utils.check_positive("epsilon", epsilon)
+        self.epsilon = validation.positive_float("epsilon", epsilon)
         self.data_format = _utils.standardize_data_format(data_format)
 
     def build(self, input_shape):
@@ -212,9 +213,11 @@ class ConditionalBatchNormalization(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.num_classes = _utils.check_positive_int("num_classes", num_classes)
-        self.momentum = _utils.check_non_negative("momentum", momentum, 1)
-        self.epsilon = _utils.check_positive("epsilon", epsilon)
+        self.num_classes = validation.positive_int("num_classes", num_classes)
+        self.momentum = validation.check_float(
+            "momentum", momentum, 0.0, 1.0, max_inclusive=False
+        )
+        self.epsilon = validation.positive_float("epsilon", epsilon)
         self.data_format = _utils.standardize_data_format(data_format)
 
     def build(self, input_shape):
@@ -310,8 +313,8 @@ class MinibatchStdDev(keras.layers.Layer):
 
     def __init__(self, group_size=4, epsilon=1e-8, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.group_size = _utils.check_positive_int("group_size", group_size)
-        self.epsilon = _utils.check_positive("epsilon", epsilon)
+        self.group_size = validation.positive_int("group_size", group_size)
+        self.epsilon = validation.positive_float("epsilon", epsilon)
         self.data_format = _utils.standardize_data_format(data_format)
 
     def build(self, input_shape):

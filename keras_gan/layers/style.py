@@ -3,11 +3,12 @@
 import keras
 from keras import ops
 
-from keras_gan._export import keras_gan_export
 from keras_gan.layers import _utils
 from keras_gan.layers.equalized import EqualizedDense
 from keras_gan.layers.equalized import _pair
 from keras_gan.layers.equalized import conv_output_shape
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 
 @keras_gan_export
@@ -49,7 +50,7 @@ class AdaptiveInstanceNormalization(keras.layers.Layer):
 
     def __init__(self, epsilon=1e-5, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.epsilon = _utils.check_positive("epsilon", epsilon)
+        self.epsilon = validation.positive_float("epsilon", epsilon)
         self.data_format = _utils.standardize_data_format(data_format)
 
     def build(self, input_shape):
@@ -152,15 +153,15 @@ class ModulatedConv2D(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = _utils.check_positive_int("filters", filters)
+        self.filters = validation.positive_int("filters", filters)
         self.kernel_size = _pair("kernel_size", kernel_size)
         self.demodulate = bool(demodulate)
-        self.padding = _utils.check_choice(
+        self.padding = validation.check_choice(
             "padding", padding, ("same", "valid")
         )
         self.use_bias = bool(use_bias)
         self.activation = keras.activations.get(activation)
-        self.epsilon = _utils.check_positive("epsilon", epsilon)
+        self.epsilon = validation.positive_float("epsilon", epsilon)
         self.data_format = _utils.standardize_data_format(data_format)
 
     def build(self, input_shape):
@@ -275,7 +276,7 @@ class NoiseInjection(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         self.seed = seed
-        self.inference_noise = _utils.check_choice(
+        self.inference_noise = validation.check_choice(
             "inference_noise", inference_noise, ("random", "fixed", "none")
         )
         self.data_format = _utils.standardize_data_format(data_format)

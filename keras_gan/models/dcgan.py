@@ -5,8 +5,8 @@ import math
 import keras
 from keras import layers
 
-from keras_gan._export import keras_gan_export
 from keras_gan.models import _conditioning
+from keras_gan.utils.export import keras_gan_export
 
 
 @keras_gan_export

@@ -6,13 +6,13 @@ import keras
 from keras import layers
 from keras import ops
 
-from keras_gan._export import keras_gan_export
-from keras_gan.layers import _utils
 from keras_gan.layers.equalized import EqualizedConv2D
 from keras_gan.layers.equalized import EqualizedDense
 from keras_gan.layers.norms import MinibatchStdDev
 from keras_gan.layers.norms import PixelNormalization
 from keras_gan.models import _conditioning
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 _FORMAT = "channels_last"
 
@@ -56,8 +56,8 @@ class FadeIn(keras.layers.Layer):
 
     def __init__(self, stage, initial_progress=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.stage = _utils.check_positive_int("stage", stage)
-        self.initial_progress = _utils.check_non_negative(
+        self.stage = validation.positive_int("stage", stage)
+        self.initial_progress = validation.non_negative_float(
             "initial_progress", initial_progress
         )
 
@@ -289,8 +289,8 @@ def progressive(image_shape=(32, 32, 3), latent_dim=128, filters=64):
     image_shape = _conditioning.check_image_shape(
         image_shape, min_size=8, power_of_two=True
     )
-    latent_dim = _utils.check_positive_int("latent_dim", latent_dim)
-    filters = _utils.check_positive_int("filters", filters)
+    latent_dim = validation.positive_int("latent_dim", latent_dim)
+    filters = validation.positive_int("filters", filters)
     chans = _conditioning.widths(image_shape[0], filters, 8 * filters)
     progress = float(len(chans) - 1)
     generator = _generator(latent_dim, chans, image_shape[-1], progress)

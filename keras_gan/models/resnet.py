@@ -5,12 +5,12 @@ import math
 import keras
 from keras import layers
 
-from keras_gan._export import keras_gan_export
 from keras_gan.layers import ProjectionHead
 from keras_gan.layers import ResidualBlock
 from keras_gan.layers import SelfAttention
-from keras_gan.layers import _utils
 from keras_gan.models import _conditioning
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 _FORMAT = "channels_last"
 # Width multipliers stop growing at 16x `filters` (BigGAN's widest layer).
@@ -107,10 +107,10 @@ def resnet(
         image_shape, min_size=8, power_of_two=True, max_size=256,
         builder="resnet",
     )
-    latent_dim = _utils.check_positive_int("latent_dim", latent_dim)
-    filters = _utils.check_positive_int("filters", filters)
+    latent_dim = validation.positive_int("latent_dim", latent_dim)
+    filters = validation.positive_int("filters", filters)
     if num_classes is not None:
-        num_classes = _utils.check_positive_int("num_classes", num_classes)
+        num_classes = validation.positive_int("num_classes", num_classes)
     attention = _check_attention(attention, size)
     if not isinstance(spectral_norm, bool):
         raise ValueError(

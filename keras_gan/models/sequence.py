@@ -3,9 +3,9 @@
 import keras
 from keras import layers
 
-from keras_gan._export import keras_gan_export
-from keras_gan.layers import _utils
 from keras_gan.models import _conditioning
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU}
 
@@ -71,7 +71,7 @@ def sequence(
     with adversarial training", 2016; Esteban et al., "Real-valued (Medical)
     Time Series Generation with Recurrent Conditional GANs", 2017.
     """
-    check = _utils.check_positive_int
+    check = validation.positive_int
     sequence_length = check("sequence_length", sequence_length)
     features = check("features", features)
     latent_dim = check("latent_dim", latent_dim)
@@ -79,7 +79,7 @@ def sequence(
     num_layers = check("num_layers", num_layers)
     if num_classes is not None:
         num_classes = check("num_classes", num_classes)
-    recurrent = _CELLS[_utils.check_choice("cell", cell, tuple(_CELLS))]
+    recurrent = _CELLS[validation.check_choice("cell", cell, tuple(_CELLS))]
     if not isinstance(bidirectional, bool):
         raise ValueError(
             "`bidirectional` should be True or False. Received: "

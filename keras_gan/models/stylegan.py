@@ -6,8 +6,6 @@ import keras
 from keras import layers
 from keras import ops
 
-from keras_gan._export import keras_gan_export
-from keras_gan.layers import _utils
 from keras_gan.layers.conditioning import ClassEmbedding
 from keras_gan.layers.conditioning import ProjectionHead
 from keras_gan.layers.equalized import EqualizedConv2D
@@ -17,6 +15,8 @@ from keras_gan.layers.norms import PixelNormalization
 from keras_gan.layers.style import ModulatedConv2D
 from keras_gan.layers.style import NoiseInjection
 from keras_gan.models import _conditioning
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 _FORMAT = "channels_last"
 MAPPING_LR_MULTIPLIER = 0.01  # StyleGAN's lr' = 0.01 lr for the mapping
@@ -56,7 +56,7 @@ class ConstantInput(keras.layers.Layer):
         super().__init__(**kwargs)
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
         for size in shape:
-            _utils.check_positive_int("shape", size)
+            validation.positive_int("shape", size)
         self.shape = tuple(int(size) for size in shape)
 
     def build(self, input_shape):
@@ -122,13 +122,13 @@ class StyleMixing(keras.layers.Layer):
 
     def __init__(self, num_styles, probability=0.9, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.num_styles = _utils.check_positive_int("num_styles", num_styles)
+        self.num_styles = validation.positive_int("num_styles", num_styles)
         if self.num_styles < 2:
             raise ValueError(
                 "`num_styles` should be at least 2 to mix. Received: "
                 f"`num_styles={num_styles}`"
             )
-        self.probability = _utils.check_unit_interval(
+        self.probability = validation.unit_interval(
             "probability", probability, "a probability"
         )
         self.seed = seed
@@ -369,17 +369,17 @@ def stylegan(
     image_shape = _conditioning.check_image_shape(
         image_shape, min_size=8, power_of_two=True
     )
-    latent_dim = _utils.check_positive_int("latent_dim", latent_dim)
+    latent_dim = validation.positive_int("latent_dim", latent_dim)
     if style_dim is None:
         style_dim = latent_dim
-    style_dim = _utils.check_positive_int("style_dim", style_dim)
-    mapping_layers = _utils.check_positive_int(
+    style_dim = validation.positive_int("style_dim", style_dim)
+    mapping_layers = validation.positive_int(
         "mapping_layers", mapping_layers
     )
-    filters = _utils.check_positive_int("filters", filters)
+    filters = validation.positive_int("filters", filters)
     if num_classes is not None:
-        num_classes = _utils.check_positive_int("num_classes", num_classes)
-    style_mixing = _utils.check_unit_interval(
+        num_classes = validation.positive_int("num_classes", num_classes)
+    style_mixing = validation.unit_interval(
         "style_mixing", style_mixing, "a probability"
     )
     chans = _conditioning.widths(image_shape[0], filters, 8 * filters)

@@ -1,0 +1,1 @@
+"""Shared utilities: argument validation, export, TensorBoard images."""
