@@ -4,31 +4,38 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan import _distributed
 from keras_gan import losses as losses_module
-from keras_gan._optimizer import GANOptimizer
-from keras_gan.backends import trainer_mixin
+from keras_gan import training
+from keras_gan.training import networks
+from keras_gan.training import step
+from keras_gan.training.optimizer import GANOptimizer
+from keras_gan.training.seed import ReplicaSeedGenerator
+from keras_gan.utils import validation
 from keras_gan.utils.export import keras_gan_export
+
+#: This backend's `train_step` (and driver); see `keras_gan/training/`.
+_Trainer = training.trainer_mixin()
 
 
 def _default_optimizer():
     return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
 
-def _as_list(value):
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
-
-
-def _shape_tuple(shape):
-    return tuple(None if d is None else int(d) for d in shape)
+def _penalty_list(penalty):
+    penalties = list(penalty) if isinstance(penalty, (list, tuple)) else (
+        [] if penalty is None else [penalty]
+    )
+    for p in penalties:
+        if not callable(getattr(p, "compute", None)):
+            raise ValueError(
+                "`penalty` should be a `keras_gan.penalties` instance or "
+                f"a list of them. Received: `penalty={p!r}`"
+            )
+    return penalties
 
 
 @keras_gan_export
-class GAN(*(trainer_mixin(), keras.Model)):
+class GAN(_Trainer, keras.Model):
     """A generator and a discriminator, trained with `compile()` / `fit()`.
 
     `fit` alternates `d_steps` discriminator updates with one generator
@@ -94,28 +101,22 @@ class GAN(*(trainer_mixin(), keras.Model)):
                     f"`{arg}` should be a Keras model or layer. Received: "
                     f"`{arg}={net!r}` of type {type(net).__name__}."
                 )
-        if num_classes is not None and (
-            int(num_classes) != num_classes or num_classes < 2
-        ):
-            raise ValueError(
-                "`num_classes` should be an integer >= 2, or None for an "
-                f"unconditional GAN. Received: `num_classes={num_classes}`"
-            )
-        if fake_labels not in ("uniform", "real"):
-            raise ValueError(
-                '`fake_labels` should be "uniform" or "real". Received: '
-                f"`fake_labels={fake_labels!r}`"
-            )
         self.generator = generator
         self.discriminator = discriminator
-        self.num_classes = None if num_classes is None else int(num_classes)
-        self.fake_labels = fake_labels
-        self.seed = seed
-        self.seed_generator = _distributed.ReplicaSeedGenerator(
-            seed, name="gan_seed"
+        self.num_classes = validation.check_int(
+            "num_classes", num_classes, minimum=2, allow_none=True
         )
-        self.latent_dim = self._infer_latent_dim(latent_dim)
-        self.image_shape = self._check_networks()
+        self.fake_labels = validation.check_choice(
+            "fake_labels", fake_labels, ("uniform", "real")
+        )
+        self.seed = validation.check_int("seed", seed, allow_none=True)
+        self.seed_generator = ReplicaSeedGenerator(seed, name="gan_seed")
+        self.latent_dim = networks.infer_latent_dim(generator, latent_dim)
+        self.image_shape, self.discriminator_takes_labels = (
+            networks.check_networks(
+                generator, discriminator, self.latent_dim, self.num_classes
+            )
+        )
         self.loss = None
         self.d_steps = 1
         self.penalties = []
@@ -124,141 +125,11 @@ class GAN(*(trainer_mixin(), keras.Model)):
         self.ema_decay = None
         self.ema_warmup = 0
         self._trackers = []
+        self._step_config = None
         self.built = True
 
     # ------------------------------------------------------------------
     # Construction checks
-    def _infer_latent_dim(self, latent_dim):
-        inputs = getattr(self.generator, "inputs", None)
-        declared = None
-        if inputs:
-            shape = inputs[0].shape
-            if len(shape) != 2:
-                raise ValueError(
-                    "The generator's latent input should have shape "
-                    f"(batch, latent_dim). Received: {_shape_tuple(shape)}."
-                )
-            declared = shape[-1]
-        if latent_dim is None:
-            if declared is None:
-                raise ValueError(
-                    "Cannot infer `latent_dim` from a generator without a "
-                    "declared input shape. Pass `latent_dim=` to GAN(...)."
-                )
-            return int(declared)
-        if int(latent_dim) != latent_dim or latent_dim <= 0:
-            raise ValueError(
-                "`latent_dim` should be a positive integer. Received: "
-                f"`latent_dim={latent_dim}`"
-            )
-        if declared is not None and int(declared) != latent_dim:
-            raise ValueError(
-                f"`latent_dim={latent_dim}` disagrees with the generator, "
-                f"whose latent input has size {declared}. Pass "
-                f"`latent_dim={declared}` or leave it out."
-            )
-        return int(latent_dim)
-
-    def _generator_inputs_spec(self, batch=2):
-        z = keras.KerasTensor((batch, self.latent_dim))
-        if self.num_classes is None:
-            return z
-        return [z, keras.KerasTensor((batch,), dtype="int32")]
-
-    def _check_networks(self):
-        try:
-            fake = self.generator(self._generator_inputs_spec())
-        except Exception as e:
-            raise ValueError(
-                "Could not run the generator on latent vectors of shape "
-                f"(batch, {self.latent_dim})"
-                + (" and labels" if self.num_classes else "")
-                + f": {e}"
-            ) from e
-        if isinstance(fake, (list, tuple)):
-            raise ValueError(
-                "The generator should return one tensor of images; it "
-                f"returns {len(fake)} outputs."
-            )
-        image_shape = _shape_tuple(fake.shape[1:])
-        inputs = getattr(self.discriminator, "inputs", None)
-        if inputs:
-            expected = _shape_tuple(inputs[0].shape[1:])
-            compatible = len(expected) == len(image_shape) and all(
-                e is None or e == g for e, g in zip(expected, image_shape)
-            )
-            if not compatible:
-                raise ValueError(
-                    f"The generator's output shape {image_shape} differs "
-                    f"from the discriminator's input shape {expected}. "
-                    "Make the generator produce images of the "
-                    "discriminator's input shape (e.g. build both with the "
-                    "same `image_shape`)."
-                )
-            if self.num_classes is not None and len(inputs) > 2:
-                raise ValueError(
-                    f"With `num_classes={self.num_classes}` the "
-                    "discriminator should take `[images, labels]` (or "
-                    "images only, for an auxiliary classifier); it has "
-                    f"{len(inputs)} inputs."
-                )
-        # A conditional discriminator takes `[images, labels]`, unless it
-        # declares a single input (AC-GAN: it predicts the labels instead).
-        self.discriminator_takes_labels = self.num_classes is not None and (
-            not inputs or len(inputs) == 2
-        )
-        d_inputs = fake
-        if self.discriminator_takes_labels:
-            d_inputs = [fake, keras.KerasTensor((2,), dtype="int32")]
-        try:
-            self.discriminator(d_inputs)
-        except Exception as e:
-            raise ValueError(
-                f"Could not run the discriminator on generated images of "
-                f"shape {image_shape}: {e}"
-            ) from e
-        return image_shape
-
-    def _check_batch(self, images, labels):
-        """Static checks of a batch, raised before any weight changes."""
-        shape = _shape_tuple(images.shape)
-        if len(shape) != len(self.image_shape) + 1:
-            raise ValueError(
-                f"Expected batches of images of shape (batch, "
-                f"{', '.join(map(str, self.image_shape))}); received data "
-                f"of rank {len(shape)} with shape {shape}. Add or remove "
-                "axes (e.g. `x[..., None]` for one channel)."
-            )
-        mismatch = any(
-            e is not None and r is not None and e != r
-            for e, r in zip(self.image_shape, shape[1:])
-        )
-        if mismatch:
-            raise ValueError(
-                f"The data's image shape {shape[1:]} differs from the "
-                f"generator's output shape {self.image_shape}. Resize the "
-                "data or build the networks for this shape."
-            )
-        if self.num_classes is None and labels is not None:
-            raise ValueError(
-                "This GAN is unconditional but the data yields "
-                "(images, labels). Pass images only, or build a conditional "
-                "GAN with `GAN(..., num_classes=N)`."
-            )
-        if self.num_classes is not None:
-            if labels is None:
-                raise ValueError(
-                    f"This GAN is conditional (`num_classes="
-                    f"{self.num_classes}`) but the data has no labels. "
-                    "Pass `(images, labels)` batches, or `fit(x, labels)`."
-                )
-            dtype = keras.backend.standardize_dtype(labels.dtype)
-            if "int" not in dtype:
-                raise ValueError(
-                    "Labels should be integers in [0, num_classes); received "
-                    f"dtype {dtype}. Convert with `labels.astype('int32')`."
-                )
-
     # ------------------------------------------------------------------
     # Compile
     def compile(
@@ -316,63 +187,35 @@ class GAN(*(trainer_mixin(), keras.Model)):
         """
         d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
         g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
-        if int(d_steps) != d_steps or d_steps < 1:
-            raise ValueError(
-                "`d_steps` should be a positive integer. Received: "
-                f"`d_steps={d_steps}`"
-            )
-        if ema_decay is not None and not 0.0 < float(ema_decay) < 1.0:
-            raise ValueError(
-                "`ema_decay` should be in (0, 1), e.g. 0.999, or None. "
-                f"Received: `ema_decay={ema_decay}`"
-            )
-        if int(ema_warmup) != ema_warmup or ema_warmup < 0:
-            raise ValueError(
-                "`ema_warmup` should be a non-negative integer. Received: "
-                f"`ema_warmup={ema_warmup}`"
-            )
         self.loss = losses_module.get(loss)
-        self.d_steps = int(d_steps)
-        self.penalties = _as_list(penalty)
-        for p in self.penalties:
-            if not callable(p):
-                raise ValueError(
-                    "`penalty` should be a `keras_gan.penalties` instance or "
-                    f"a list of them. Received: {p!r}"
-                )
+        self.d_steps = validation.positive_int("d_steps", d_steps)
+        self.penalties = _penalty_list(penalty)
         if augment is not None and not augment.built:
             augment.build((None,) + self.image_shape)
         self.augment = augment
-        self.ema_decay = None if ema_decay is None else float(ema_decay)
-        self.ema_warmup = int(ema_warmup)
-        if self.ema_decay is not None and self.ema_generator is None:
-            self.ema_generator = self._make_ema_generator()
-        elif self.ema_decay is None:
-            self.ema_generator = None
-
-        # Looked up once: walking the layers for them every step is
-        # measurable overhead in eager modes. As with Keras, changes to
-        # `trainable` take effect at the next `compile`.
-        self._phase_variables = (
+        self._set_ema(ema_decay, ema_warmup)
+        optimizer = GANOptimizer(d_optimizer, g_optimizer)
+        # Looked up once: walking the layers every step is measurable
+        # overhead in eager modes. As with Keras, changes to `trainable`
+        # take effect at the next `compile`.
+        optimizer.set_networks(
             self.discriminator.trainable_variables,
             self.generator.trainable_variables,
         )
-        optimizer = GANOptimizer(d_optimizer, g_optimizer)
-        optimizer.set_networks(*self._phase_variables)
         super().compile(
             optimizer=optimizer,
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution,
+            steps_per_execution=validation.positive_int(
+                "steps_per_execution", steps_per_execution
+            ),
         )
-        self._loss_tracker = None
-        names = ["d_loss", "g_loss", "d_real", "d_fake"]
-        if self.penalties:
-            names.append("penalty")
-        if augment is not None and hasattr(augment, "update"):
-            names.append("augment_p")
-        self._trackers = [keras.metrics.Mean(name=n) for n in names]
+        self._trackers = [
+            keras.metrics.Mean(name=name)
+            for name in step.log_names(self.penalties, self.augment)
+        ]
         self.optimizer.build(self.trainable_variables)
+        self._step_config = None
         self._gan_compile_config = dict(
             d_optimizer=keras.optimizers.serialize(d_optimizer),
             g_optimizer=keras.optimizers.serialize(g_optimizer),
@@ -389,6 +232,49 @@ class GAN(*(trainer_mixin(), keras.Model)):
             steps_per_execution=steps_per_execution,
         )
 
+    def _set_ema(self, ema_decay, ema_warmup):
+        self.ema_decay = validation.check_float(
+            "ema_decay", ema_decay, 0.0, 1.0, False, False, allow_none=True
+        )
+        self.ema_warmup = validation.check_int("ema_warmup", ema_warmup, 0)
+        if self.ema_decay is None:
+            self.ema_generator = None
+        elif self.ema_generator is None:
+            self.ema_generator = self._make_ema_generator()
+
+    def step_config(self):
+        """The declared interface that the training step reads.
+
+        Returns:
+            A `keras_gan.training.step.StepConfig`, built once per
+            `compile`.
+        """
+        if self._step_config is None:
+            optimizer = self._gan_optimizer()
+            self._step_config = step.StepConfig(
+                generator=self.generator,
+                discriminator=self.discriminator,
+                ema_generator=self.ema_generator,
+                image_shape=self.image_shape,
+                latent_dim=self.latent_dim,
+                num_classes=self.num_classes,
+                fake_labels=self.fake_labels,
+                discriminator_takes_labels=self.discriminator_takes_labels,
+                seed_generator=self.seed_generator,
+                loss=self.loss,
+                d_steps=self.d_steps,
+                penalties=tuple(self.penalties),
+                augment=self.augment,
+                ema_decay=self.ema_decay,
+                ema_warmup=self.ema_warmup,
+                d_optimizer=optimizer.d_optimizer,
+                g_optimizer=optimizer.g_optimizer,
+                d_variables=optimizer.d_variables,
+                g_variables=optimizer.g_variables,
+                trackers=tuple(self._trackers),
+            )
+        return self._step_config
+
     def _make_ema_generator(self):
         source = self.generator
         if isinstance(source, keras.Sequential) or getattr(
@@ -397,7 +283,11 @@ class GAN(*(trainer_mixin(), keras.Model)):
             ema = keras.models.clone_model(source)
         else:
             ema = source.__class__.from_config(source.get_config())
-            ema(self._generator_inputs_spec())
+            ema(
+                networks.generator_inputs_spec(
+                    self.latent_dim, self.num_classes
+                )
+            )
         ema.set_weights(source.get_weights())
         ema.trainable = False
         return ema
@@ -450,44 +340,10 @@ class GAN(*(trainer_mixin(), keras.Model)):
                 "`gan.compile(d_optimizer=..., g_optimizer=..., loss=...)` "
                 "first (every argument has a default)."
             )
-        self._check_array_data(x, y)
-        # Keras's JAX trainer detaches the variables' values while it
-        # trains; an error in the first step (e.g. a data check) would leave
-        # them empty. Keep references (no copies) and put them back.
-        saved = []
-        if keras.backend.backend() == "jax":
-            state = self.variables + self.optimizer.variables
-            saved = [(v, v.value) for v in state + self.metrics_variables]
-        try:
-            return super().fit(x, y, *args, **kwargs)
-        except Exception:
-            for variable, value in saved:
-                if variable._value is None:
-                    variable.assign(value)
-            raise
-
-    def _check_array_data(self, x, y):
-        """Value checks on in-memory data, before any weight changes."""
         if isinstance(x, (tuple, list)) and y is None and len(x) == 2:
             x, y = x
-        if y is not None and self.num_classes is not None:
-            if isinstance(y, np.ndarray) or isinstance(y, (list, tuple)):
-                labels = np.asarray(y)
-                if labels.size and not np.issubdtype(labels.dtype, np.integer):
-                    raise ValueError(
-                        "Labels should be integers in [0, num_classes); "
-                        f"received dtype {labels.dtype}. Convert with "
-                        "`labels.astype('int32')`."
-                    )
-                if labels.size and (
-                    labels.min() < 0 or labels.max() >= self.num_classes
-                ):
-                    raise ValueError(
-                        f"Labels should be in [0, {self.num_classes}); "
-                        f"received values from {labels.min()} to "
-                        f"{labels.max()}. Check `num_classes` or remap the "
-                        "labels."
-                    )
+        networks.check_array_labels(y, self.num_classes)
+        return super().fit(x, y, *args, **kwargs)
 
     def train_step(self, *args):
         if self.loss is None:
@@ -533,17 +389,15 @@ class GAN(*(trainer_mixin(), keras.Model)):
         >>> bool((a == b).all())
         True
         """
-        if int(num_samples) != num_samples or num_samples <= 0:
-            raise ValueError(
-                "`num_samples` should be a positive integer. Received: "
-                f"`num_samples={num_samples}`"
-            )
-        num_samples = int(num_samples)
+        num_samples = validation.positive_int("num_samples", num_samples)
+        batch_size = validation.positive_int("batch_size", batch_size)
         rng = np.random.default_rng(seed)
         z = rng.standard_normal((num_samples, self.latent_dim)).astype(
             "float32"
         )
-        labels = self._generate_labels(labels, num_samples, rng)
+        labels = networks.sample_labels(
+            labels, num_samples, self.num_classes, rng
+        )
         net = self.generator
         if use_ema and self.ema_generator is not None:
             net = self.ema_generator
@@ -555,38 +409,6 @@ class GAN(*(trainer_mixin(), keras.Model)):
             ]
             outputs.append(ops.convert_to_numpy(net(inputs, training=False)))
         return np.concatenate(outputs).astype("float32")
-
-    def _generate_labels(self, labels, num_samples, rng):
-        if self.num_classes is None:
-            if labels is not None:
-                raise ValueError(
-                    "This GAN is unconditional: `generate()` takes no "
-                    "labels. Build it with `num_classes=` to condition."
-                )
-            return None
-        if labels is None:
-            return rng.integers(0, self.num_classes, num_samples).astype(
-                "int32"
-            )
-        labels = np.asarray(labels)
-        if not np.issubdtype(labels.dtype, np.integer):
-            raise ValueError(
-                f"`labels` should be integers; received dtype {labels.dtype}."
-            )
-        if labels.ndim == 0:
-            labels = np.full((num_samples,), int(labels))
-        labels = labels.reshape(-1).astype("int32")
-        if len(labels) != num_samples:
-            raise ValueError(
-                f"Got {len(labels)} labels for `num_samples={num_samples}`: "
-                "pass one label per sample, or a single int."
-            )
-        if labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ValueError(
-                f"`labels` should be in [0, {self.num_classes}); received "
-                f"values from {labels.min()} to {labels.max()}."
-            )
-        return labels
 
     # ------------------------------------------------------------------
     # Saving

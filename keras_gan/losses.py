@@ -17,6 +17,9 @@ from keras_gan.utils.export import keras_gan_export
 
 
 def _f32(x):
+    """The adversarial logits in float32 (AC-GAN outputs: the first)."""
+    if isinstance(x, (tuple, list)):
+        x = x[0]
     return ops.cast(x, "float32")
 
 
@@ -24,16 +27,24 @@ def _f32(x):
 class AdversarialLoss(ConfigObject):
     """Base class of the adversarial losses.
 
-    Subclasses implement `discriminator_loss` and `generator_loss`; their
-    constructor arguments are returned by `get_config` so that a loss saved
-    with a model is rebuilt identical.
+    Subclasses implement `discriminator_loss` and `generator_loss`, both
+    with the signature `(real_logits, fake_logits, real_labels=None,
+    fake_labels=None)`: the step always passes the discriminator's raw
+    outputs and, for conditional GANs, the labels of both batches (losses
+    that do not use labels ignore them). Their constructor arguments are
+    returned by `get_config` so that a loss saved with a model is rebuilt
+    identical.
 
     Examples:
 
     >>> class Linear(AdversarialLoss):
-    ...     def discriminator_loss(self, real_logits, fake_logits):
+    ...     def discriminator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
     ...         return ops.mean(fake_logits) - ops.mean(real_logits)
-    ...     def generator_loss(self, real_logits, fake_logits):
+    ...     def generator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
     ...         return -ops.mean(fake_logits)
     >>> float(Linear().generator_loss(None, ops.ones((2, 1))))
     -1.0
@@ -43,25 +54,33 @@ class AdversarialLoss(ConfigObject):
     #: step also runs the discriminator on the real batch).
     uses_real_in_generator_loss = False
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         """The discriminator's loss.
 
         Args:
             real_logits: tensor, raw discriminator outputs on real images.
             fake_logits: tensor, raw discriminator outputs on generated images.
+            real_labels: int tensor `(batch,)` or None, the real labels.
+            fake_labels: int tensor `(batch,)` or None, the fake labels.
 
         Returns:
             A float32 scalar tensor.
         """
         raise NotImplementedError
 
-    def generator_loss(self, real_logits, fake_logits):
+    def generator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         """The generator's loss.
 
         Args:
             real_logits: tensor or None, raw discriminator outputs on real
                 images (used by relativistic losses only).
             fake_logits: tensor, raw discriminator outputs on generated images.
+            real_labels: int tensor `(batch,)` or None, the real labels.
+            fake_labels: int tensor `(batch,)` or None, the fake labels.
 
         Returns:
             A float32 scalar tensor.
@@ -88,11 +107,15 @@ class Minimax(AdversarialLoss):
     Reference: Goodfellow et al., "Generative Adversarial Nets", 2014.
     """
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         real, fake = _f32(real_logits), _f32(fake_logits)
         return ops.mean(ops.softplus(-real)) + ops.mean(ops.softplus(fake))
 
-    def generator_loss(self, real_logits, fake_logits):
+    def generator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         # log(1 - sigmoid(f)) = -softplus(f)
         return -ops.mean(ops.softplus(_f32(fake_logits)))
 
@@ -130,7 +153,9 @@ class NonSaturating(AdversarialLoss):
             )
         self.label_smoothing = label_smoothing
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         real, fake = _f32(real_logits), _f32(fake_logits)
         s = self.label_smoothing
         # BCE(target t, logit x) = t * softplus(-x) + (1 - t) * softplus(x)
@@ -139,7 +164,9 @@ class NonSaturating(AdversarialLoss):
             real_term = (1.0 - s) * real_term + s * ops.softplus(real)
         return ops.mean(real_term) + ops.mean(ops.softplus(fake))
 
-    def generator_loss(self, real_logits, fake_logits):
+    def generator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         return ops.mean(ops.softplus(-_f32(fake_logits)))
 
     def get_config(self):
@@ -163,13 +190,17 @@ class LeastSquares(AdversarialLoss):
     2017.
     """
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         real, fake = _f32(real_logits), _f32(fake_logits)
         return 0.5 * ops.mean(ops.square(real - 1.0)) + 0.5 * ops.mean(
             ops.square(fake)
         )
 
-    def generator_loss(self, real_logits, fake_logits):
+    def generator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         return 0.5 * ops.mean(ops.square(_f32(fake_logits) - 1.0))
 
 
@@ -191,10 +222,14 @@ class Wasserstein(AdversarialLoss):
     Reference: Arjovsky et al., "Wasserstein GAN", 2017.
     """
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         return ops.mean(_f32(fake_logits)) - ops.mean(_f32(real_logits))
 
-    def generator_loss(self, real_logits, fake_logits):
+    def generator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         return -ops.mean(_f32(fake_logits))
 
 
@@ -215,11 +250,15 @@ class Hinge(AdversarialLoss):
     Normalization for GANs", 2018.
     """
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         real, fake = _f32(real_logits), _f32(fake_logits)
         return ops.mean(ops.relu(1.0 - real)) + ops.mean(ops.relu(1.0 + fake))
 
-    def generator_loss(self, real_logits, fake_logits):
+    def generator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         return -ops.mean(_f32(fake_logits))
 
 
@@ -249,13 +288,52 @@ class RelativisticAverage(AdversarialLoss):
         real, fake = _f32(real_logits), _f32(fake_logits)
         return real - ops.mean(fake), fake - ops.mean(real)
 
-    def discriminator_loss(self, real_logits, fake_logits):
+    def discriminator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         dr, df = self._relative(real_logits, fake_logits)
         return ops.mean(ops.softplus(-dr)) + ops.mean(ops.softplus(df))
 
-    def generator_loss(self, real_logits, fake_logits):
+    def generator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
         dr, df = self._relative(real_logits, fake_logits)
         return ops.mean(ops.softplus(-df)) + ops.mean(ops.softplus(dr))
+
+
+@keras_gan_export
+class RelativisticPairing(AdversarialLoss):
+    """Relativistic pairing GAN loss (RpGAN), R3GAN's objective.
+
+    Real and fake logits are paired in batch order: the discriminator
+    minimizes `E[softplus(-(D(x_r) - D(x_f)))]` and the generator
+    `E[softplus(-(D(x_f) - D(x_r)))]`. Unlike the average form, each fake is
+    compared with one real image, which removes the mode-dropping optimum of
+    the standard loss (Sun et al. 2020). The generator's loss uses the real
+    logits, so its step runs the discriminator on reals too. Pair it with
+    `R1` and `R2` (R3GAN).
+
+    Examples:
+
+    >>> loss = RelativisticPairing()
+    >>> round(float(loss.discriminator_loss(ops.ones(2), ops.zeros(2))), 4)
+    0.3133
+
+    Reference: Jolicoeur-Martineau, 2018; Huang et al., "The GAN is dead;
+    long live the GAN! A Modern GAN Baseline", NeurIPS 2024.
+    """
+
+    uses_real_in_generator_loss = True
+
+    def discriminator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
+        return ops.mean(ops.softplus(_f32(fake_logits) - _f32(real_logits)))
+
+    def generator_loss(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
+        return ops.mean(ops.softplus(_f32(real_logits) - _f32(fake_logits)))
 
 
 @keras_gan_export
@@ -285,8 +363,6 @@ class AuxiliaryClassifier(AdversarialLoss):
     Classifier GANs", 2017.
     """
 
-    uses_labels = True
-
     def __init__(self, base_loss="non_saturating", weight=1.0):
         self.base_loss = get(base_loss)
         if float(weight) < 0:
@@ -308,6 +384,15 @@ class AuxiliaryClassifier(AdversarialLoss):
         return outputs
 
     @staticmethod
+    def _labels(real_labels, fake_labels):
+        if real_labels is None or fake_labels is None:
+            raise ValueError(
+                "AuxiliaryClassifier needs the labels of both batches: use "
+                "it in a conditional GAN (`GAN(..., num_classes=N)`)."
+            )
+        return real_labels, fake_labels
+
+    @staticmethod
     def _cross_entropy(class_logits, labels):
         return ops.mean(
             keras.losses.sparse_categorical_crossentropy(
@@ -315,18 +400,23 @@ class AuxiliaryClassifier(AdversarialLoss):
             )
         )
 
-    def discriminator_loss(self, real_outputs, fake_outputs, labels,
-                           fake_labels):
+    def discriminator_loss(
+        self, real_outputs, fake_outputs, real_labels=None, fake_labels=None
+    ):
+        labels = self._labels(real_labels, fake_labels)
         real_adv, real_cls = self._split(real_outputs)
         fake_adv, fake_cls = self._split(fake_outputs)
         return self.base_loss.discriminator_loss(
             real_adv, fake_adv
         ) + self.weight * (
-            self._cross_entropy(real_cls, labels)
-            + self._cross_entropy(fake_cls, fake_labels)
+            self._cross_entropy(real_cls, labels[0])
+            + self._cross_entropy(fake_cls, labels[1])
         )
 
-    def generator_loss(self, real_outputs, fake_outputs, labels, fake_labels):
+    def generator_loss(
+        self, real_outputs, fake_outputs, real_labels=None, fake_labels=None
+    ):
+        _, fake_labels = self._labels(real_labels, fake_labels)
         fake_adv, fake_cls = self._split(fake_outputs)
         real_adv = None
         if real_outputs is not None:
@@ -355,6 +445,7 @@ _NAMES = {
     "wasserstein": Wasserstein,
     "hinge": Hinge,
     "relativistic": RelativisticAverage,
+    "relativistic_pairing": RelativisticPairing,
 }
 
 
@@ -364,7 +455,8 @@ def get(identifier):
 
     Args:
         identifier: one of "minimax", "non_saturating", "least_squares",
-            "wasserstein", "hinge", "relativistic"; an `AdversarialLoss`
+            "wasserstein", "hinge", "relativistic", "relativistic_pairing";
+            an `AdversarialLoss`
             instance (returned as is); or a dict from
             `keras.saving.serialize_keras_object`.
 

@@ -1,23 +1,36 @@
-"""Gradient penalties on the discriminator.
+"""Penalties on the discriminator.
 
-A penalty is called inside the discriminator phase and returns a weighted
-scalar that is added to the discriminator's loss (and logged as `penalty`).
-Each needs the gradient of the critic's output with respect to its *input*,
-kept differentiable with respect to the critic's weights (a second-order
-gradient); every backend driver supplies that as `input_gradients(fn, x)`:
-nested `GradientTape`s on TensorFlow, `torch.autograd.grad(...,
-create_graph=True)` on PyTorch, a nested `jax.grad` on JAX.
+A penalty is called inside the discriminator phase with a `PenaltyContext`
+and returns a weighted scalar that is added to the discriminator's loss (and
+logged as `penalty`). The gradient penalties need the gradient of the
+critic's output with respect to its *input*, kept differentiable with
+respect to the critic's weights (a second-order gradient); every backend
+driver supplies that as `context.input_gradients(fn, x)`: nested
+`GradientTape`s on TensorFlow, `torch.autograd.grad(..., create_graph=True)`
+on PyTorch, a nested `jax.grad` on JAX.
 
 Lazy regularization (StyleGAN2): with `every=k` the penalty is applied on
 every k-th discriminator update only (updates 0, k, 2k, ... as counted by
 `gan.d_optimizer.iterations`), multiplied by k so that its average strength
-is unchanged. The penalty is still computed on the other steps and
-multiplied by 0, which keeps the step one static graph on every backend.
+is unchanged. On the other updates it is not computed at all: the step runs
+it under a conditional (`tf.cond`, `jax.lax.cond`, a Python `if` on
+PyTorch), so `every=16` saves fifteen of every sixteen penalty passes.
+
+Augmentation: with `augment=True` the critic inside the penalty sees the
+compiled augmentation of its input (`D(augment(x))`) and the gradient is
+taken with respect to the un-augmented `x`, as StyleGAN2-ADA and R3GAN do for
+R1 (their discriminators always run behind the augmentation pipeline). The
+default, `augment=False`, penalizes `D(x)` on the raw images.
 """
+
+import dataclasses
+from typing import Any
+from typing import Callable
 
 import keras
 from keras import ops
 
+from keras_gan.utils import validation
 from keras_gan.utils.export import ConfigObject
 from keras_gan.utils.export import keras_gan_export
 
@@ -29,68 +42,106 @@ def _squared_norms(grads):
     return ops.sum(ops.square(grads), axis=axes)
 
 
+@dataclasses.dataclass(frozen=True)
+class PenaltyContext:
+    """What a penalty sees of the discriminator step.
+
+    Attributes:
+        real: the batch of real images.
+        fake: the batch of generated images (detached from the generator).
+        real_labels: the real batch's labels, or None.
+        fake_labels: the fake batch's labels, or None.
+        real_logits: D's adversarial logits on `real` (differentiable).
+        fake_logits: D's adversarial logits on `fake` (differentiable).
+        critic: callable `(images, labels, augment=False) -> logits`, the
+            discriminator in training mode.
+        input_gradients: callable `(fn, x) -> d sum(fn(x)) / dx`, kept
+            differentiable with respect to the critic's weights.
+        seed_generator: the GAN's `keras.random.SeedGenerator`.
+        step: the discriminator's update count (a scalar tensor).
+    """
+
+    real: Any
+    fake: Any
+    real_labels: Any
+    fake_labels: Any
+    real_logits: Any
+    fake_logits: Any
+    critic: Callable
+    input_gradients: Callable
+    seed_generator: Any
+    step: Any
+
+    def critic_fn(self, labels, augment=False):
+        """`images -> logits` with fixed labels, for `input_gradients`."""
+        return lambda images: self.critic(images, labels, augment=augment)
+
+
 @keras_gan_export
 class Penalty(ConfigObject):
-    """Base class: handles the weight of lazy regularization.
+    """Base class: lazy regularization and the augmentation choice.
+
+    Subclasses implement `compute(context)`.
 
     Args:
         every: int, apply on every `every`-th discriminator update, with the
-            penalty multiplied by `every`. Defaults to 1 (every update).
+            penalty multiplied by `every`; it is not computed on the other
+            updates. Defaults to 1 (every update).
+        augment: bool, whether the critic inside the penalty sees the
+            compiled augmentation (`D(augment(x))`, gradient with respect to
+            `x`). Defaults to False.
+
+    Returns:
+        A penalty; `compute(context)` returns a float32 scalar.
 
     Examples:
 
     >>> class Zero(Penalty):
-    ...     def compute(self, real, fake, critic_real, critic_fake,
-    ...                 input_gradients, seed_generator):
+    ...     def compute(self, context):
     ...         return ops.zeros(())
     >>> Zero(every=4).get_config()
-    {'every': 4}
+    {'every': 4, 'augment': False}
     """
 
-    def __init__(self, every=1):
-        if int(every) != every or every < 1:
-            raise ValueError(
-                "`every` should be a positive integer (1 applies the "
-                f"penalty at every step). Received: `every={every}`"
-            )
-        self.every = int(every)
+    def __init__(self, every=1, augment=False):
+        self.every = validation.positive_int("every", every)
+        self.augment = validation.check_bool("augment", augment)
 
-    def compute(
-        self, real, fake, critic_real, critic_fake, input_gradients,
-        seed_generator,
-    ):
-        """The unweighted-by-`every` penalty; implemented by subclasses.
+    def compute(self, context):
+        """The penalty, not yet multiplied by `every`.
 
         Args:
-            real: batch of real images.
-            fake: batch of generated images (detached from the generator).
-            critic_real: callable, images -> D logits with the real labels.
-            critic_fake: callable, images -> D logits with the fake labels.
-            input_gradients: callable `(fn, x) -> d sum(fn(x)) / dx`,
-                differentiable.
-            seed_generator: a `keras.random.SeedGenerator`.
+            context: a `PenaltyContext`.
 
         Returns:
             A float32 scalar tensor.
         """
         raise NotImplementedError
 
-    def __call__(
-        self, real, fake, critic_real, critic_fake, input_gradients, step,
-        seed_generator=None,
-    ):
-        value = self.compute(
-            real, fake, critic_real, critic_fake, input_gradients,
-            seed_generator,
-        )
-        if self.every == 1:
-            return value
-        on = ops.equal(ops.mod(ops.cast(step, "int32"), self.every), 0)
-        return value * ops.cast(on, "float32") * float(self.every)
-
     def get_config(self):
         """Returns the constructor arguments."""
-        return {"every": self.every}
+        return {"every": self.every, "augment": self.augment}
+
+
+def _weight(name, value):
+    """A float >= 0, or a Keras schedule evaluated at the D step."""
+    if isinstance(value, keras.optimizers.schedules.LearningRateSchedule):
+        return value
+    if isinstance(value, dict):
+        return keras.optimizers.schedules.deserialize(value)
+    return validation.non_negative_float(name, value)
+
+
+def _weight_value(value, step):
+    if callable(value):
+        return ops.cast(value(step), "float32")
+    return value
+
+
+def _weight_config(value):
+    if callable(value):
+        return keras.optimizers.schedules.serialize(value)
+    return value
 
 
 @keras_gan_export
@@ -104,43 +155,46 @@ class GradientPenalty(Penalty):
     critic.
 
     Args:
-        weight: float, lambda in the paper. Defaults to 10.
+        weight: float >= 0 (lambda in the paper), or a
+            `keras.optimizers.schedules.LearningRateSchedule` evaluated at
+            the discriminator's update count. Defaults to 10.
         every: int, lazy regularization interval. Defaults to 1.
+        augment: bool, penalize `D(augment(x))`. Defaults to False.
+
+    Returns:
+        A penalty object for `GAN.compile(penalty=...)`.
 
     Examples:
 
     >>> gp = GradientPenalty(weight=10.0)
     >>> gp.get_config()
-    {'every': 1, 'weight': 10.0}
+    {'every': 1, 'augment': False, 'weight': 10.0}
 
     Reference: Gulrajani et al., "Improved Training of Wasserstein GANs",
     2017.
     """
 
-    def __init__(self, weight=10.0, every=1):
-        super().__init__(every=every)
-        if float(weight) < 0:
-            raise ValueError(
-                "`weight` should be >= 0. Received: " f"`weight={weight}`"
-            )
-        self.weight = float(weight)
+    def __init__(self, weight=10.0, every=1, augment=False):
+        super().__init__(every=every, augment=augment)
+        self.weight = _weight("weight", weight)
 
-    def compute(
-        self, real, fake, critic_real, critic_fake, input_gradients,
-        seed_generator,
-    ):
-        real = ops.cast(real, "float32")
+    def compute(self, context):
+        real = ops.cast(context.real, "float32")
+        fake = context.fake
         shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
-        eps = keras.random.uniform(shape, seed=seed_generator)
+        eps = keras.random.uniform(shape, seed=context.seed_generator)
         mixed = eps * real + (1.0 - eps) * ops.cast(fake, "float32")
         mixed = ops.cast(mixed, fake.dtype)
+        critic = context.critic_fn(context.real_labels, self.augment)
         # sqrt(0) has no gradient: keep the norm strictly positive.
-        norms = ops.sqrt(_squared_norms(input_gradients(critic_real, mixed))
-                         + 1e-12)
-        return self.weight * ops.mean(ops.square(norms - 1.0))
+        norms = ops.sqrt(
+            _squared_norms(context.input_gradients(critic, mixed)) + 1e-12
+        )
+        weight = _weight_value(self.weight, context.step)
+        return weight * ops.mean(ops.square(norms - 1.0))
 
     def get_config(self):
-        return {**super().get_config(), "weight": self.weight}
+        return {**super().get_config(), "weight": _weight_config(self.weight)}
 
 
 @keras_gan_export
@@ -148,16 +202,27 @@ class R1(Penalty):
     """R1: `gamma / 2 * E[||grad D(x_real)||^2]` on real images.
 
     Penalizes the discriminator's gradient on the data, which makes training
-    converge locally (StyleGAN, StyleGAN2 use it with `every=16`).
+    converge locally (StyleGAN, StyleGAN2 use it with `every=16`). With R2
+    it forms R3GAN's pair of zero-centred penalties; R3GAN decays gamma
+    during training, which a schedule for `gamma` expresses in the graph:
+    `R1(keras.optimizers.schedules.CosineDecay(0.05, 100000, alpha=0.1))`.
 
     Args:
-        gamma: float, the penalty's weight. Defaults to 10.
+        gamma: float >= 0, the penalty's weight, or a
+            `keras.optimizers.schedules.LearningRateSchedule` evaluated at
+            the discriminator's update count. Defaults to 10.
         every: int, lazy regularization interval. Defaults to 1.
+        augment: bool, penalize `D(augment(x))` with the gradient taken
+            with respect to `x` (StyleGAN2-ADA's and R3GAN's choice).
+            Defaults to False.
+
+    Returns:
+        A penalty object for `GAN.compile(penalty=...)`.
 
     Examples:
 
     >>> R1(gamma=1.0, every=16).get_config()
-    {'every': 16, 'gamma': 1.0}
+    {'every': 16, 'augment': False, 'gamma': 1.0}
 
     Reference: Mescheder et al., "Which Training Methods for GANs do
     actually Converge?", 2018.
@@ -165,26 +230,22 @@ class R1(Penalty):
 
     _on = "real"
 
-    def __init__(self, gamma=10.0, every=1):
-        super().__init__(every=every)
-        if float(gamma) < 0:
-            raise ValueError(
-                f"`gamma` should be >= 0. Received: `gamma={gamma}`"
-            )
-        self.gamma = float(gamma)
+    def __init__(self, gamma=10.0, every=1, augment=False):
+        super().__init__(every=every, augment=augment)
+        self.gamma = _weight("gamma", gamma)
 
-    def compute(
-        self, real, fake, critic_real, critic_fake, input_gradients,
-        seed_generator,
-    ):
+    def compute(self, context):
         if self._on == "real":
-            grads = input_gradients(critic_real, real)
+            images, labels = context.real, context.real_labels
         else:
-            grads = input_gradients(critic_fake, fake)
-        return 0.5 * self.gamma * ops.mean(_squared_norms(grads))
+            images, labels = context.fake, context.fake_labels
+        critic = context.critic_fn(labels, self.augment)
+        grads = context.input_gradients(critic, images)
+        gamma = _weight_value(self.gamma, context.step)
+        return 0.5 * gamma * ops.mean(_squared_norms(grads))
 
     def get_config(self):
-        return {**super().get_config(), "gamma": self.gamma}
+        return {**super().get_config(), "gamma": _weight_config(self.gamma)}
 
 
 @keras_gan_export
@@ -192,8 +253,13 @@ class R2(R1):
     """R2: `gamma / 2 * E[||grad D(x_fake)||^2]` on generated images.
 
     Args:
-        gamma: float, the penalty's weight. Defaults to 10.
+        gamma: float >= 0 or a schedule, the penalty's weight. Defaults
+            to 10.
         every: int, lazy regularization interval. Defaults to 1.
+        augment: bool, penalize `D(augment(x))`. Defaults to False.
+
+    Returns:
+        A penalty object for `GAN.compile(penalty=...)`.
 
     Examples:
 

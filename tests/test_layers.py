@@ -6,10 +6,10 @@ The defining invariants of each layer are in test_layers_properties.py.
 import keras
 import numpy as np
 import pytest
+from helpers import make_inputs
+from helpers import run_layer_test
 
 from keras_gan import layers
-from tests.layer_testing import make_inputs
-from tests.layer_testing import run_layer_test
 
 B = 2
 IMG = (B, 8, 8, 4)

@@ -3,17 +3,14 @@
 import keras
 import numpy as np
 import pytest
+from helpers import np_
+from helpers import perturb_weights
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from keras import ops
 
 from keras_gan import layers
-from tests.layer_testing import perturb_weights
-
-
-def np_(x):
-    return np.asarray(ops.convert_to_numpy(x), dtype="float64")
 
 
 def normal(shape, seed, loc=0.0, scale=1.0):

@@ -126,10 +126,18 @@ def test_relativistic_swaps_roles(real, fake):
     )
 
 
-@given(logits)
-def test_wasserstein_zero_when_indistinguishable(x):
+@given(logits, st.floats(0.5, 5.0))
+def test_wasserstein_zero_when_indistinguishable(x, gap):
     loss = losses.Wasserstein()
     assert value(loss.discriminator_loss(x, x)) == pytest.approx(0, abs=1e-4)
+    # The critic's loss falls by the gap when reals score higher than fakes
+    # (a wrong sign would raise it), and G minimizes -E[D(fake)].
+    assert value(loss.discriminator_loss(x + gap, x)) == pytest.approx(
+        -gap, rel=1e-3, abs=1e-3
+    )
+    assert value(loss.generator_loss(None, x)) == pytest.approx(
+        -float(np.mean(x)), rel=1e-4, abs=1e-4
+    )
 
 
 @given(logits, logits)
@@ -166,8 +174,15 @@ def test_get_and_serialization_round_trip():
 
 
 def test_unknown_loss_lists_known_names():
-    with pytest.raises(ValueError, match="Unknown GAN loss.*hinge.*"):
+    with pytest.raises(ValueError) as info:
         losses.get("hingee")
+    message = str(info.value)
+    assert message.startswith("Unknown GAN loss: 'hingee'.")
+    # The names must be listed after the echoed input, each quoted.
+    listed = message.split("Use one of", 1)[1]
+    for name in ("minimax", "non_saturating", "least_squares", "wasserstein",
+                 "hinge", "relativistic", "relativistic_pairing"):
+        assert repr(name) in listed
 
 
 def test_label_smoothing_validated():

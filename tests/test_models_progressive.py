@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from helpers import latents
 from helpers import np_
+from helpers import run_layer_test
 
 import keras_gan
 from keras_gan.callbacks import ProgressiveGrowing
 from keras_gan.models import FadeIn
 from keras_gan.models import progressive
 from keras_gan.models import set_progress
-from tests.layer_testing import run_layer_test
 
 
 def fades(model):

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from helpers import latents
 from helpers import np_
+from helpers import run_layer_test
 
 import keras_gan
 from keras_gan.layers import NoiseInjection
 from keras_gan.models import ConstantInput
 from keras_gan.models import StyleMixing
 from keras_gan.models import stylegan
-from tests.layer_testing import run_layer_test
 
 
 def noise_layers(generator):

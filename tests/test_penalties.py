@@ -157,3 +157,72 @@ def test_wgan_gp_learns_a_one_dimensional_gaussian():
     samples = gan.generate(8000, seed=2)
     assert abs(samples.mean() - 3.0) < 0.2, samples.mean()
     assert abs(samples.std() - 0.5) < 0.2, samples.std()
+
+
+class CountingR1(penalties.R1):
+    """R1 that counts how often its work runs (eager modes only)."""
+
+    calls = 0
+
+    def compute(self, context):
+        CountingR1.calls += 1
+        return super().compute(context)
+
+
+@pytest.mark.parametrize("every, expected", [(1, 6), (3, 2)])
+def test_lazy_penalty_does_no_work_on_the_other_steps(every, expected):
+    # Eagerly every call of `compute` is one computation: a lazy penalty
+    # must run on the due steps only (0 and 3 of 6), not run and be zeroed.
+    CountingR1.calls = 0
+    im = keras.Input((2, 2, 1))
+    d = keras.Model(im, HalfSquaredNorm()(im))
+    gan = keras_gan.GAN(zero_generator(), d)
+    gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0),
+                loss="wasserstein", penalty=CountingR1(1.0, every=every),
+                run_eagerly=True)
+    x = images(4, shape=(2, 2, 1))
+    logs = run_steps(gan, x, 6)
+    assert CountingR1.calls == expected
+    mean_sq = np.mean(np.sum(x.reshape(4, -1) ** 2, axis=1))
+    due = [i % every == 0 for i in range(6)]
+    np.testing.assert_allclose(
+        logs, [every * 0.5 * mean_sq if on else 0.0 for on in due],
+        rtol=1e-5, atol=1e-7,
+    )
+
+
+def test_penalty_augment_argument_penalizes_the_augmented_critic():
+    # With a deterministic augmentation x -> 2x and D(x) = a/2 ||x||^2,
+    # grad_x D(2x) = 4 a x: the augmented R1 is 16x the plain one.
+    x = images(4, shape=(2, 2, 1))
+    values = {}
+    for augment in (False, True):
+        im = keras.Input((2, 2, 1))
+        d = keras.Model(im, HalfSquaredNorm()(im))
+        gan = keras_gan.GAN(zero_generator(), d)
+        gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0),
+                    loss="wasserstein",
+                    penalty=penalties.R1(1.0, augment=augment),
+                    augment=layers.Rescaling(2.0))
+        (values[augment],) = run_steps(gan, x, 1)
+    mean_sq = np.mean(np.sum(x.reshape(4, -1) ** 2, axis=1))
+    assert values[False] == pytest.approx(0.5 * mean_sq, rel=1e-5)
+    assert values[True] == pytest.approx(16 * values[False], rel=1e-5)
+
+
+def test_gamma_schedule_is_evaluated_at_the_discriminator_step():
+    schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
+        [1], [2.0, 0.5]
+    )
+    gan, d = _r1_gan(penalties.R1(gamma=schedule))
+    x = images(4, shape=(2, 2, 1))
+    logs = run_steps(gan, x, 3)
+    mean_sq = np.mean(np.sum(x.reshape(4, -1) ** 2, axis=1))
+    # Steps 0 and 1 use 2.0 (boundary 1 is inclusive), step 2 uses 0.5.
+    np.testing.assert_allclose(
+        logs, [mean_sq, mean_sq, 0.25 * mean_sq], rtol=1e-5
+    )
+    again = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(gan.penalties[0])
+    )
+    assert again.get_config() == gan.penalties[0].get_config()

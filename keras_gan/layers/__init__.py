@@ -8,7 +8,6 @@ under the `keras_gan` package.
 from keras_gan.layers.attention import SelfAttention
 from keras_gan.layers.blocks import ConvBlock
 from keras_gan.layers.blocks import DownsampleBlock
-from keras_gan.layers.blocks import ResidualBlock
 from keras_gan.layers.blocks import UpsampleBlock
 from keras_gan.layers.conditioning import ClassEmbedding
 from keras_gan.layers.conditioning import ProjectionHead
@@ -18,6 +17,7 @@ from keras_gan.layers.norms import ConditionalBatchNormalization
 from keras_gan.layers.norms import InstanceNormalization
 from keras_gan.layers.norms import MinibatchStdDev
 from keras_gan.layers.norms import PixelNormalization
+from keras_gan.layers.residual import ResidualBlock
 from keras_gan.layers.style import AdaptiveInstanceNormalization
 from keras_gan.layers.style import ModulatedConv2D
 from keras_gan.layers.style import NoiseInjection

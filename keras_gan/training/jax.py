@@ -4,8 +4,8 @@ Keras's JAX trainer calls `train_step(state, data)` with the values of
 `(trainable_variables, non_trainable_variables, optimizer.variables,
 metrics_variables)` and expects the new values back; under `jit` the
 variables themselves hold no value. The driver keeps every value in a dict
-and runs each phase of `_step` inside a `keras.StatelessScope` over it, so
-the same phase code that assigns variables on TensorFlow and PyTorch only
+and runs each phase of `training.step` inside a `keras.StatelessScope` over
+it, so the same phase code that assigns variables on TensorFlow and PyTorch only
 records new values here. `minimize` differentiates a phase with `jax.grad`
 with respect to the phase's own variables and applies the optimizer in
 another scope. Both optimizers' variables travel in the state because
@@ -16,24 +16,21 @@ import jax
 import jax.numpy as jnp
 import keras
 
-from keras_gan import _step
-
-
-def _current_value(variable):
-    scope = keras.src.backend.common.stateless_scope.get_stateless_scope()
-    value = scope.get_current_value(variable) if scope else None
-    return variable.value if value is None else value
+from keras_gan.training import step
 
 
 class Driver:
-    def __init__(self, gan, state):
-        self.gan = gan
-        self.groups = (
-            gan.trainable_variables,
-            gan.non_trainable_variables,
-            gan.optimizer.variables,
-            gan.metrics_variables,
-        )
+    """The `Driver` protocol (`training/driver.py`) over a JAX state.
+
+    Args:
+        optimizer: the GAN's optimizer (owning both networks' optimizers).
+        groups: the variable lists of Keras's JAX state, in its order.
+        state: their values.
+    """
+
+    def __init__(self, optimizer, groups, state):
+        self.optimizer = optimizer
+        self.groups = groups
         self.variables = {}
         self.values = {}
         for variables, values in zip(self.groups, state):
@@ -64,7 +61,7 @@ class Driver:
         def compute(train_values):
             with self._scope(dict(zip(keys, train_values))) as scope:
                 loss, logs = loss_fn()
-                scaled = self.gan.optimizer.scale_loss(loss)
+                scaled = self.optimizer.scale_loss(loss)
             # The phase's own variables are collected too: a layer may
             # assign them in its forward pass (SpectralNormalization writes
             # the normalized kernel), and the update then applies to that
@@ -79,15 +76,19 @@ class Driver:
         return logs
 
     def _apply(self, grads, variables):
-        optimizer = self.gan.optimizer
+        optimizer = self.optimizer
         if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
             with self._scope() as scope:
                 optimizer.apply(grads, variables)
             self.values.update(self._collect(scope))
             return
-        # Mixed float16: Keras's loss-scale `apply` branches with `ops.cond`,
-        # whose branches would leak tracers out of our scope. Compute both
-        # outcomes and select, which is what `cond` does under `jit` anyway.
+        # Mixed float16: `LossScaleOptimizer.apply` branches with `ops.cond`,
+        # whose branches would leak tracers out of our scope, and its public
+        # `stateless_apply` cannot serve a phase: it takes the gradients of
+        # all of the GAN's trainable variables at once (D's and G's), while
+        # a phase updates one network. So the same branching is written here
+        # with the optimizer's public attributes: compute both outcomes and
+        # select, which is what `cond` does under `jit` anyway.
         scale, counter = optimizer.dynamic_scale, optimizer.step_counter
         finite = optimizer.check_finite(grads)
         with self._scope() as scope:
@@ -112,10 +113,11 @@ class Driver:
         return result
 
     def input_gradients(self, fn, x):
-        # Variables read inside the inner `grad` come from the phase's scope;
+        # Variables read inside the inner `grad` come from the phase's scope
+        # (inside a stateless scope, `variable.value` is the scope's value);
         # updates made there (batch-norm statistics) are discarded so that no
         # inner tracer escapes.
-        values = {k: _current_value(v) for k, v in self.variables.items()}
+        values = {k: v.value for k, v in self.variables.items()}
 
         def total(x):
             mapping = [(self.variables[k], v) for k, v in values.items()]
@@ -125,10 +127,69 @@ class Driver:
         return jax.grad(total)(x)
 
 
+    def cond(self, pred, true_fn, false_fn):
+        # `lax.cond` over every variable's current value: only the chosen
+        # branch runs (under `jit` too), and its assignments come back as
+        # outputs instead of leaking tracers out of the branch.
+        if not isinstance(pred, jax.core.Tracer):
+            # Un-jitted: the predicate is known, run one branch in Python.
+            return true_fn() if bool(pred) else false_fn()
+        keys = list(self.variables)
+        current = [self.variables[k].value for k in keys]
+
+        def branch(fn):
+            def run(values):
+                mapping = [(self.variables[k], v) for k, v in zip(keys, values)]
+                with keras.StatelessScope(state_mapping=mapping) as scope:
+                    out = jnp.asarray(fn(), "float32")
+                new = [scope.get_current_value(self.variables[k]) for k in keys]
+                return out, new
+
+            return run
+
+        out, new = jax.lax.cond(
+            pred, branch(true_fn), branch(false_fn), current
+        )
+        for k, value in zip(keys, new):
+            self.variables[k].assign(value)
+        return out
+
+
 class JAXTrainer:
     """Stateless `train_step(state, data)` for Keras's JAX trainer."""
 
     def train_step(self, state, data):
-        driver = Driver(self, state)
-        logs = _step.train_step(self, data, driver)
+        groups = (
+            self.trainable_variables,
+            self.non_trainable_variables,
+            self.optimizer.variables,
+            self.metrics_variables,
+        )
+        driver = Driver(self.optimizer, groups, state)
+        logs = step.train_step(self.step_config(), data, driver)
         return logs, driver.state()
+
+    def fit(self, *args, **kwargs):
+        # Keras's JAX trainer detaches the variables' values while it
+        # trains; an error in the first step (e.g. a data check) would leave
+        # them empty. Keep references (no copies) and put them back.
+        state = self.variables + self.optimizer.variables
+        saved = [(v, v.value) for v in state + self.metrics_variables]
+        try:
+            return super().fit(*args, **kwargs)
+        except Exception:
+            for variable, value in saved:
+                if _detached(variable):
+                    variable.assign(value)
+            raise
+
+
+def _detached(variable):
+    """Whether Keras's JAX trainer left `variable` without a value."""
+    # A detached, initialized variable has neither a value nor an
+    # initializer: reading it raises.
+    try:
+        variable.value
+    except TypeError:
+        return True
+    return False

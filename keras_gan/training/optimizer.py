@@ -53,6 +53,16 @@ class GANOptimizer(keras.optimizers.Optimizer):
         self._g_variables = list(g_variables)
         self._d_keys = {self._var_key(v) for v in self._d_variables}
 
+    @property
+    def d_variables(self):
+        """The discriminator's trainable variables (from `set_networks`)."""
+        return self._d_variables
+
+    @property
+    def g_variables(self):
+        """The generator's trainable variables (from `set_networks`)."""
+        return self._g_variables
+
     def build(self, var_list):
         if self.built:
             return

@@ -1,0 +1,132 @@
+"""The training seam: the Driver protocol, the step's declared interface,
+log names, and guardrails on the package's layout."""
+
+import ast
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+from helpers import images
+from helpers import tiny_pair
+from keras import layers
+
+import keras_gan
+from keras_gan import augment
+from keras_gan import penalties
+from keras_gan import training
+from keras_gan.training import driver
+from keras_gan.training import step
+
+BACKEND = keras.backend.backend()
+PACKAGE = pathlib.Path(keras_gan.__file__).parent
+
+
+def test_this_backends_driver_implements_the_protocol():
+    module = __import__(
+        f"keras_gan.training.{BACKEND}", fromlist=["Driver"]
+    )
+    instance = object.__new__(module.Driver)
+    assert isinstance(instance, driver.Driver)
+    assert training.trainer_mixin().__module__ == module.__name__
+
+
+@pytest.mark.parametrize("extras", ["none", "penalty", "ada"])
+def test_trackers_and_history_follow_the_step_log_names(extras):
+    g, d = tiny_pair()
+    gan = keras_gan.GAN(g, d)
+    kwargs = {
+        "none": {},
+        "penalty": {"penalty": penalties.R1(1.0)},
+        "ada": {"augment": augment.AdaptiveAugment(policy="translation")},
+    }[extras]
+    gan.compile(**kwargs)
+    names = step.log_names(gan.penalties, gan.augment)
+    assert [m.name for m in gan.metrics] == list(names)
+    history = gan.fit(images(8), batch_size=8, epochs=1, verbose=0)
+    assert sorted(history.history) == sorted(names)
+
+
+def test_step_config_declares_what_the_step_reads():
+    g, d = tiny_pair()
+    gan = keras_gan.GAN(g, d, seed=3)
+    gan.compile(d_steps=2)
+    config = gan.step_config()
+    assert config.generator is g and config.discriminator is d
+    assert config.d_steps == 2 and config.image_shape == (4, 4, 1)
+    d_vars, g_vars = config.phase_variables
+    assert [v.path for v in d_vars] == [
+        v.path for v in d.trainable_variables
+    ]
+    assert [v.path for v in g_vars] == [
+        v.path for v in g.trainable_variables
+    ]
+    gan.compile(d_steps=1)
+    assert gan.step_config().d_steps == 1  # rebuilt by every compile
+
+
+class WritesItsKernel(layers.Layer):
+    """A dense layer that writes its own kernel at every call (as
+    SpectralNormalization does), under a name the drivers do not know."""
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], 1), initializer="ones", name="kernel"
+        )
+
+    def call(self, x, training=False):
+        if training:
+            kernel = self.kernel / (1.0 + keras.ops.max(
+                keras.ops.abs(self.kernel)
+            ))
+            self.kernel.assign(kernel * 2.0)
+        return keras.ops.matmul(x, self.kernel)
+
+
+def test_a_layer_that_writes_its_weights_in_call_trains():
+    # D is called twice per loss (reals, then fakes): on PyTorch the second
+    # call's in-place write would invalidate the first call's saved weights
+    # unless the driver detects such layers, whatever their class.
+    z = keras.Input((4,))
+    g = keras.Model(z, layers.Reshape((4, 4, 1))(layers.Dense(16)(z)))
+    im = keras.Input((4, 4, 1))
+    d = keras.Model(im, WritesItsKernel()(layers.Flatten()(im)))
+    gan = keras_gan.GAN(g, d, seed=0)
+    gan.compile()
+    history = gan.fit(images(8), batch_size=4, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["d_loss"]))
+    assert int(gan.d_optimizer.iterations) == 4
+
+
+def _modules():
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_no_module_imports_keras_internals():
+    offenders = []
+    for path in _modules():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Attribute) and node.attr == "src":
+                if isinstance(node.value, ast.Name) and (
+                    node.value.id == "keras"
+                ):
+                    names = ["keras.src"]
+            if any(n == "keras.src" or n.startswith("keras.src.")
+                   for n in names):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not offenders, f"keras.src used at {offenders}"
+
+
+def test_every_module_stays_under_500_lines():
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in _modules()
+        if (n := len(p.read_text().splitlines())) > 500
+    }
+    assert not long, f"modules over 500 lines: {long}"
