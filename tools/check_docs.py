@@ -1,0 +1,125 @@
+"""Checks the built site's API pages for docstrings that rendered badly.
+
+    python tools/check_docs.py [SITE_DIR]      (default: site)
+
+Run by `make docs` after `mkdocs build`. Fails (exit code 1) when an API page
+(SITE_DIR/api/**/index.html) shows
+
+- a doctest (`>>>`) outside a code block: an example that Markdown read as
+  text, or as quotes nested three deep (`>>>` is Markdown for that);
+- a base-class line ("Bases: ...") naming a private or computed base, such as
+  `*(trainer_mixin(), Model)`.
+
+A single quote block (`<blockquote>`) in an API page is reported as a
+warning: in a docstring it is almost always a line that starts with `>` by
+accident.
+"""
+
+import html.parser
+import pathlib
+import re
+import sys
+
+_CODE = {"pre", "code"}
+_VOID = {"br", "hr", "img", "input", "link", "meta", "source", "wbr"}
+_PRIVATE_BASE = re.compile(r"(^|[\s(.,*])_\w|\w\(")
+
+
+class _Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []
+        self.doctest_text = []
+        self.blockquotes = 0
+        self.nested_quotes = []
+        self.paragraph = None
+        self.bases = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "blockquote":
+            self.blockquotes += 1
+            if self.stack.count("blockquote") == 2:
+                self.nested_quotes.append([])
+        if tag == "p" and not self._in_code():
+            self.paragraph = []
+        if tag not in _VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in _VOID:
+            return
+        # Pop to the matching tag (HTML allows some unclosed tags).
+        if tag in self.stack:
+            while self.stack and self.stack.pop() != tag:
+                pass
+        if tag == "p" and self.paragraph is not None:
+            text = "".join(self.paragraph).strip()
+            if text.startswith("Bases:"):
+                self.bases.append(text)
+            self.paragraph = None
+
+    def handle_data(self, data):
+        if self.stack.count("blockquote") >= 3 and self.nested_quotes:
+            self.nested_quotes[-1].append(data)
+        if self.paragraph is not None:
+            self.paragraph.append(data)
+        if not self._in_code() and ">>>" in data:
+            self.doctest_text.append(" ".join(data.split())[:120])
+
+    def _in_code(self):
+        return any(tag in _CODE for tag in self.stack)
+
+
+def check_page(path):
+    """Returns `(errors, warnings)`: lists of messages for one HTML page."""
+    page = _Page()
+    page.feed(pathlib.Path(path).read_text(encoding="utf-8"))
+    errors = [
+        f"{path}: doctest line outside a code block: {text!r}"
+        for text in page.doctest_text
+    ]
+    errors += [
+        f"{path}: doctest read as nested quotes (>>>): "
+        f"{' '.join(''.join(parts).split())[:120]!r}"
+        for parts in page.nested_quotes
+    ]
+    errors += [
+        f"{path}: private or computed base class shown: {text!r}"
+        for text in page.bases
+        if _PRIVATE_BASE.search(text[len("Bases:"):])
+    ]
+    warnings = []
+    single = page.blockquotes - 3 * len(page.nested_quotes)
+    if single > 0:
+        warnings.append(
+            f"{path}: {single} quote block(s); a docstring line that starts "
+            "with '>'?"
+        )
+    return errors, warnings
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    site = pathlib.Path(argv[0] if argv else "site")
+    pages = sorted((site / "api").glob("**/index.html"))
+    if not pages:
+        print(f"check_docs: no API pages under {site}/api/", file=sys.stderr)
+        return 1
+    errors, warnings = [], []
+    for path in pages:
+        page_errors, page_warnings = check_page(path)
+        errors += page_errors
+        warnings += page_warnings
+    for message in warnings:
+        print(f"warning: {message}", file=sys.stderr)
+    for message in errors:
+        print(f"error: {message}", file=sys.stderr)
+    print(
+        f"check_docs: {len(pages)} API pages, {len(errors)} errors, "
+        f"{len(warnings)} warnings"
+    )
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
