@@ -3,12 +3,15 @@
     python tools/check_docs.py [SITE_DIR]      (default: site)
 
 Run by `make docs` after `mkdocs build`. Fails (exit code 1) when an API page
-(SITE_DIR/api/**/index.html) shows
+(SITE_DIR/api/**/*.html) shows
 
 - a doctest (`>>>`) outside a code block: an example that Markdown read as
   text, or as quotes nested three deep (`>>>` is Markdown for that);
 - a base-class line ("Bases: ...") naming a private or computed base, such as
-  `*(trainer_mixin(), Model)`.
+  `*(trainer_mixin(), Model)`;
+
+or when any page loads a script or stylesheet from the network (the site is
+meant to work offline, from file://).
 
 A single quote block (`<blockquote>`) in an API page is reported as a
 warning: in a docstring it is almost always a line that starts with `>` by
@@ -34,6 +37,7 @@ class _Page(html.parser.HTMLParser):
         self.nested_quotes = []
         self.paragraph = None
         self.bases = []
+        self.remote = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "blockquote":
@@ -42,6 +46,12 @@ class _Page(html.parser.HTMLParser):
                 self.nested_quotes.append([])
         if tag == "p" and not self._in_code():
             self.paragraph = []
+        attributes = dict(attrs)
+        url = attributes.get("src") if tag == "script" else None
+        if tag == "link" and attributes.get("rel") != "canonical":
+            url = attributes.get("href")
+        if url and re.match(r"^(https?:)?//", url):
+            self.remote.append(f"<{tag}> {url}")
         if tag not in _VOID:
             self.stack.append(tag)
 
@@ -70,11 +80,25 @@ class _Page(html.parser.HTMLParser):
         return any(tag in _CODE for tag in self.stack)
 
 
-def check_page(path):
-    """Returns `(errors, warnings)`: lists of messages for one HTML page."""
+def _parse(path):
     page = _Page()
     page.feed(pathlib.Path(path).read_text(encoding="utf-8"))
-    errors = [
+    return page
+
+
+def check_offline(path):
+    """Returns error messages for scripts or stylesheets loaded remotely."""
+    return [
+        f"{path}: loads from the network: {item}"
+        for item in _parse(path).remote
+    ]
+
+
+def check_page(path):
+    """Returns `(errors, warnings)`: lists of messages for one API page."""
+    page = _parse(path)
+    errors = [f"{path}: loads from the network: {item}" for item in page.remote]
+    errors += [
         f"{path}: doctest line outside a code block: {text!r}"
         for text in page.doctest_text
     ]
@@ -101,11 +125,14 @@ def check_page(path):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     site = pathlib.Path(argv[0] if argv else "site")
-    pages = sorted((site / "api").glob("**/index.html"))
+    pages = sorted((site / "api").glob("**/*.html"))
     if not pages:
         print(f"check_docs: no API pages under {site}/api/", file=sys.stderr)
         return 1
+    others = sorted(set(site.glob("**/*.html")) - set(pages))
     errors, warnings = [], []
+    for path in others:
+        errors += check_offline(path)
     for path in pages:
         page_errors, page_warnings = check_page(path)
         errors += page_errors
@@ -115,7 +142,8 @@ def main(argv=None):
     for message in errors:
         print(f"error: {message}", file=sys.stderr)
     print(
-        f"check_docs: {len(pages)} API pages, {len(errors)} errors, "
+        f"check_docs: {len(pages)} API pages, {len(others)} other pages, "
+        f"{len(errors)} errors, "
         f"{len(warnings)} warnings"
     )
     return 1 if errors else 0
