@@ -8,7 +8,8 @@ Run by `make docs` after `mkdocs build`. Fails (exit code 1) when an API page
 - a doctest (`>>>`) outside a code block: an example that Markdown read as
   text, or as quotes nested three deep (`>>>` is Markdown for that);
 - a base-class line ("Bases: ...") naming a private or computed base, such as
-  `*(trainer_mixin(), Model)`;
+  `*(trainer_mixin(), Model)`, or a heading that shows a private module
+  (`keras_gan._optimizer.X`);
 
 or when any page loads a script or stylesheet from the network (the site is
 meant to work offline, from file://).
@@ -38,6 +39,8 @@ class _Page(html.parser.HTMLParser):
         self.paragraph = None
         self.bases = []
         self.remote = []
+        self.heading = None
+        self.private_headings = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "blockquote":
@@ -46,6 +49,8 @@ class _Page(html.parser.HTMLParser):
                 self.nested_quotes.append([])
         if tag == "p" and not self._in_code():
             self.paragraph = []
+        if re.fullmatch(r"h[1-6]", tag):
+            self.heading = []
         attributes = dict(attrs)
         url = attributes.get("src") if tag == "script" else None
         if tag == "link" and attributes.get("rel") != "canonical":
@@ -62,6 +67,11 @@ class _Page(html.parser.HTMLParser):
         if tag in self.stack:
             while self.stack and self.stack.pop() != tag:
                 pass
+        if re.fullmatch(r"h[1-6]", tag) and self.heading is not None:
+            text = "".join(self.heading).strip()
+            if re.search(r"(^|\.)_[A-Za-z]\w*\.", text):
+                self.private_headings.append(text)
+            self.heading = None
         if tag == "p" and self.paragraph is not None:
             text = "".join(self.paragraph).strip()
             if text.startswith("Bases:"):
@@ -73,6 +83,8 @@ class _Page(html.parser.HTMLParser):
             self.nested_quotes[-1].append(data)
         if self.paragraph is not None:
             self.paragraph.append(data)
+        if self.heading is not None:
+            self.heading.append(data)
         if not self._in_code() and ">>>" in data:
             self.doctest_text.append(" ".join(data.split())[:120])
 
@@ -111,6 +123,10 @@ def check_page(path):
         f"{path}: private or computed base class shown: {text!r}"
         for text in page.bases
         if _PRIVATE_BASE.search(text[len("Bases:"):])
+    ]
+    errors += [
+        f"{path}: heading shows a private module: {text!r}"
+        for text in page.private_headings
     ]
     warnings = []
     single = page.blockquotes - 3 * len(page.nested_quotes)
