@@ -23,8 +23,12 @@ import griffe
 
 _EXAMPLES = re.compile(r"^Examples?:\s*$")
 _CALL_ARGUMENTS = re.compile(r"^Call arguments:\s*$")
-# A section title flush left, e.g. "Returns:" or "Reference:".
-_TITLE = re.compile(r"^[A-Z][A-Za-z ]*:\s*$")
+# What ends a flush-left examples block: the next section, e.g. "Returns:"
+# or "Reference: Karras et al." (not doctest output such as "ValueError: ").
+_TITLE = re.compile(
+    r"^(Args|Arguments|Attributes|Call arguments|Notes?|Raises|References?"
+    r"|Returns|See also|Warnings?|Yields):(\s|$)"
+)
 
 
 def indent_examples(text):
