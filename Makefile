@@ -43,6 +43,8 @@ test: $(VENV)/.installed lint
 
 docs: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -q
+	@# Fails when an API page shows a docstring example outside a code block.
+	$(PY) tools/check_docs.py site
 
 bench: $(VENV)/.installed
 	for b in $(BACKENDS); do KERAS_BACKEND=$$b $(PY) benchmarks/throughput.py; done
