@@ -5,23 +5,23 @@ import os
 import keras
 import numpy as np
 import pytest
+from data_helpers import batches
+from data_helpers import bomb_png
+from data_helpers import class_folder
+from data_helpers import smooth
+from data_helpers import truncated_png
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
-from test_data_helpers import batches
-from test_data_helpers import bomb_png
-from test_data_helpers import class_folder
-from test_data_helpers import smooth
-from test_data_helpers import truncated_png
 
 import keras_gan
-from keras_gan import _data_pipeline
 from keras_gan import data
+from keras_gan.data import _pipeline
 
 
 def _has_tensorflow():
-    return _data_pipeline.import_tensorflow() is not None
+    return _pipeline.import_tensorflow() is not None
 
 
 @pytest.fixture(params=["tf.data", "PyDataset"])
@@ -32,7 +32,7 @@ def pipeline(request, monkeypatch):
         if not _has_tensorflow():
             pytest.skip("TensorFlow is not installed: no tf.data pipeline")
     else:
-        monkeypatch.setattr(_data_pipeline, "import_tensorflow", lambda: None)
+        monkeypatch.setattr(_pipeline, "import_tensorflow", lambda: None)
     return request.param
 
 
