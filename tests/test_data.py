@@ -287,6 +287,41 @@ def test_on_error_skip_warns_and_trains_without(tmp_path, pipeline):
     )
 
 
+def _folder_with_dangling_link(tmp_path):
+    """Two good images, a symlink to a third that was deleted, and a symlink
+    to a good image (followed, not an error)."""
+    for i in range(2):
+        smooth(i, (10, 8)).save(tmp_path / f"good{i}.png")
+    smooth(2, (10, 8)).save(tmp_path / "moved.png")
+    os.symlink(tmp_path / "moved.png", tmp_path / "link.png")
+    os.remove(tmp_path / "moved.png")
+    os.symlink(tmp_path / "good0.png", tmp_path / "alias.png")
+    return str(tmp_path)
+
+
+def test_dangling_symlink_is_reported_and_skipped(tmp_path, pipeline):
+    folder = _folder_with_dangling_link(tmp_path)
+    link = os.path.join(folder, "link.png")
+    reason = (
+        "dangling symbolic link: its target "
+        f"{os.path.join(folder, 'moved.png')!r} does not exist"
+    )
+    with pytest.raises(ValueError, match="1 of 4 image files") as info:
+        data.image_dataset(folder, image_size=8)
+    assert f"{link}: {reason}" in str(info.value)
+    with pytest.warns(UserWarning, match="Skipped 1 unreadable") as rec:
+        ds = data.image_dataset(folder, image_size=8, batch_size=8,
+                                on_error="skip", shuffle=False)
+    assert len(rec) == 1 and f"link.png ({reason})" in str(rec[0].message)
+    assert ds.file_paths == [
+        os.path.join(folder, n) for n in ["alias.png", "good0.png",
+                                          "good1.png"]
+    ]
+    images = batches(ds)[0]
+    assert images.shape == (3, 8, 8, 3)
+    np.testing.assert_array_equal(images[0], images[1])  # alias = good0
+
+
 def test_all_files_bad(tmp_path):
     (tmp_path / "empty.png").write_bytes(b"")
     with pytest.warns(UserWarning, match="Skipped 1"):

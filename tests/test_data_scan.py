@@ -97,6 +97,27 @@ def test_scan_reports_exactly_the_planted_problems(tmp_path):
     }
 
 
+def test_dangling_symlink_is_an_unreadable_file(tmp_path):
+    smooth(0, (10, 8)).save(tmp_path / "a.png")
+    smooth(1, (10, 8)).save(tmp_path / "gone.png")
+    os.symlink(tmp_path / "gone.png", tmp_path / "link.jpg")
+    os.remove(tmp_path / "gone.png")
+    before = set(os.listdir(tmp_path))
+    report = data.scan_images(tmp_path)
+    link = str(tmp_path / "link.jpg")
+    assert (report.num_files, report.num_images) == (2, 1)
+    assert report.bad_files == [link]
+    assert report.unreadable[link] == (
+        "dangling symbolic link: its target "
+        f"{str(tmp_path / 'gone.png')!r} does not exist"
+    )
+    assert report.sizes == collections.Counter({(10, 8): 1})
+    lines = []
+    report.summary(print_fn=lines.append)
+    assert "link.jpg: dangling symbolic link" in lines[0]
+    assert os.path.islink(link) and set(os.listdir(tmp_path)) == before
+
+
 def test_summary_prints_a_table(tmp_path, capsys):
     _scan_folder(tmp_path)
     report = data.scan_images(tmp_path)
