@@ -134,6 +134,24 @@ def test_cache_does_not_change_the_data(tmp_path, pipeline, cache):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("cache", [True, False])
+def test_parallel_decoding_matches_serial(tmp_path, pipeline, monkeypatch,
+                                          cache):
+    # The serial decoding is the reference: the threads must put every
+    # image (and its label) at its own position, epoch after epoch.
+    folder = class_folder(tmp_path, {"a": 7, "b": 6}, size=(13, 9))
+    runs = {}
+    for threads in (1, 4):
+        monkeypatch.setattr(_pipeline, "decode_threads", lambda: threads)
+        ds = data.image_dataset(folder, image_size=6, batch_size=5, seed=3,
+                                labels="inferred", cache=cache)
+        runs[threads] = batches(ds) + batches(ds)
+    assert len(runs[1]) == 6
+    for (x1, y1), (x4, y4) in zip(runs[1], runs[4]):
+        np.testing.assert_array_equal(x1, x4)
+        np.testing.assert_array_equal(y1, y4)
+
+
 # Geometry of crop / pad / stretch on a known 40x20 image.
 
 

@@ -97,12 +97,14 @@ class ImageSource:
         self._pool_lock = threading.Lock()
 
     def _map(self, function, items):
-        if len(items) <= 1:
+        """`[function(i) for i in items]`, on the decoding threads."""
+        threads = decode_threads()
+        if len(items) <= 1 or threads <= 1:
             return [function(i) for i in items]
         with self._pool_lock:
             if self._pool is None:
                 self._pool = concurrent.futures.ThreadPoolExecutor(
-                    decode_threads(), thread_name_prefix="keras_gan_decode"
+                    threads, thread_name_prefix="keras_gan_decode"
                 )
         return list(self._pool.map(function, items))
 
@@ -117,15 +119,15 @@ class ImageSource:
         return image
 
     def load_batch(self, indices):
-        """uint8 images `(len(indices), height, width, channels)`, decoded
-        in parallel where not cached."""
-        indices = [int(i) for i in indices]
+        """uint8 images `(len(indices), height, width, channels)`; those
+        not in the cache are decoded in parallel."""
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if self._images is not None:
+            self._map(self.load, indices[~self._cached[indices]].tolist())
+            return self._images[indices]
         batch = np.empty((len(indices), *self.decoding.shape), np.uint8)
-
-        def fill(position):
-            batch[position] = self.load(indices[position])
-
-        self._map(fill, range(len(indices)))
+        for position, image in enumerate(self._map(self.load, indices)):
+            batch[position] = image
         return batch
 
     def check(self, on_error):
@@ -249,22 +251,23 @@ def _apply_augment(augment, images):
 
 
 def tf_dataset(source, *, batch_size, augment=None, data_format):
-    """The tf.data pipeline: a numpy epoch order, batched indices, Pillow
+    """The tf.data pipeline: the batches of a numpy epoch order, Pillow
     decoding of each batch on the source's threads (several batches at
     once, `AUTOTUNE`), scaling and prefetching."""
     tf = import_tensorflow()
     epochs = [0]
 
-    def order():
+    def batches():
         # Called once per pass over the dataset, so each pass reshuffles.
         epoch = epochs[0]
         epochs[0] += 1
-        yield from source.order(epoch).tolist()
+        order = source.order(epoch)
+        for start in range(0, len(order), batch_size):
+            yield order[start : start + batch_size]
 
     ds = tf.data.Dataset.from_generator(
-        order, output_signature=tf.TensorSpec((), tf.int64)
+        batches, output_signature=tf.TensorSpec((None,), tf.int64)
     )
-    ds = ds.batch(batch_size)
     labels = None
     if source.labels is not None:
         labels = tf.constant(source.labels, tf.int32)
