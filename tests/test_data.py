@@ -555,3 +555,17 @@ def test_gan_trains_one_epoch_from_a_folder(tmp_path, pipeline):
     history = gan.fit(ds, epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][-1])
     assert np.isfinite(history.history["g_loss"][-1])
+
+
+def test_load_digits_needs_no_extra():
+    # `load_digits` imports scikit-learn: a plain `pip install keras-gan`
+    # (no extra) must install it (issue 12).
+    tomllib = pytest.importorskip("tomllib")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    names = [
+        d.split(">")[0].split("=")[0].split("[")[0].strip().lower()
+        for d in project["dependencies"]
+    ]
+    assert "scikit-learn" in names

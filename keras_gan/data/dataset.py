@@ -225,9 +225,10 @@ def image_dataset(
 def load_digits(image_size=8):
     """scikit-learn's bundled handwritten digits, ready for a GAN.
 
-    The 1,797 8x8 grayscale digits ship with scikit-learn, so nothing is
-    downloaded. Pixel values 0..16 are mapped to [-1, 1]; other sizes are
-    made by bilinear resizing.
+    The 1,797 8x8 grayscale digits ship with scikit-learn (a dependency
+    of keras-gan, so any install has them): nothing is downloaded. Pixel
+    values 0..16 are mapped to [-1, 1]; other sizes are made by bilinear
+    resizing.
 
     Args:
         image_size: int, the side of the square images. Defaults to 8.
