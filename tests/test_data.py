@@ -5,23 +5,23 @@ import os
 import keras
 import numpy as np
 import pytest
+from data_helpers import batches
+from data_helpers import bomb_png
+from data_helpers import class_folder
+from data_helpers import smooth
+from data_helpers import truncated_png
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
-from test_data_helpers import batches
-from test_data_helpers import bomb_png
-from test_data_helpers import class_folder
-from test_data_helpers import smooth
-from test_data_helpers import truncated_png
 
 import keras_gan
-from keras_gan import _data_pipeline
 from keras_gan import data
+from keras_gan.data import _pipeline
 
 
 def _has_tensorflow():
-    return _data_pipeline.import_tensorflow() is not None
+    return _pipeline.import_tensorflow() is not None
 
 
 @pytest.fixture(params=["tf.data", "PyDataset"])
@@ -32,7 +32,7 @@ def pipeline(request, monkeypatch):
         if not _has_tensorflow():
             pytest.skip("TensorFlow is not installed: no tf.data pipeline")
     else:
-        monkeypatch.setattr(_data_pipeline, "import_tensorflow", lambda: None)
+        monkeypatch.setattr(_pipeline, "import_tensorflow", lambda: None)
     return request.param
 
 
@@ -132,6 +132,24 @@ def test_cache_does_not_change_the_data(tmp_path, pipeline, cache):
     for a, b in zip(batches(ds) + batches(ds),
                     batches(reference) + batches(reference)):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_parallel_decoding_matches_serial(tmp_path, pipeline, monkeypatch,
+                                          cache):
+    # The serial decoding is the reference: the threads must put every
+    # image (and its label) at its own position, epoch after epoch.
+    folder = class_folder(tmp_path, {"a": 7, "b": 6}, size=(13, 9))
+    runs = {}
+    for threads in (1, 4):
+        monkeypatch.setattr(_pipeline, "decode_threads", lambda: threads)
+        ds = data.image_dataset(folder, image_size=6, batch_size=5, seed=3,
+                                labels="inferred", cache=cache)
+        runs[threads] = batches(ds) + batches(ds)
+    assert len(runs[1]) == 6
+    for (x1, y1), (x4, y4) in zip(runs[1], runs[4]):
+        np.testing.assert_array_equal(x1, x4)
+        np.testing.assert_array_equal(y1, y4)
 
 
 # Geometry of crop / pad / stretch on a known 40x20 image.
@@ -285,6 +303,41 @@ def test_on_error_skip_warns_and_trains_without(tmp_path, pipeline):
     assert sorted(report.bad_files + goods) == sorted(
         os.path.join(folder, f) for f in os.listdir(folder)
     )
+
+
+def _folder_with_dangling_link(tmp_path):
+    """Two good images, a symlink to a third that was deleted, and a symlink
+    to a good image (followed, not an error)."""
+    for i in range(2):
+        smooth(i, (10, 8)).save(tmp_path / f"good{i}.png")
+    smooth(2, (10, 8)).save(tmp_path / "moved.png")
+    os.symlink(tmp_path / "moved.png", tmp_path / "link.png")
+    os.remove(tmp_path / "moved.png")
+    os.symlink(tmp_path / "good0.png", tmp_path / "alias.png")
+    return str(tmp_path)
+
+
+def test_dangling_symlink_is_reported_and_skipped(tmp_path, pipeline):
+    folder = _folder_with_dangling_link(tmp_path)
+    link = os.path.join(folder, "link.png")
+    reason = (
+        "dangling symbolic link: its target "
+        f"{os.path.join(folder, 'moved.png')!r} does not exist"
+    )
+    with pytest.raises(ValueError, match="1 of 4 image files") as info:
+        data.image_dataset(folder, image_size=8)
+    assert f"{link}: {reason}" in str(info.value)
+    with pytest.warns(UserWarning, match="Skipped 1 unreadable") as rec:
+        ds = data.image_dataset(folder, image_size=8, batch_size=8,
+                                on_error="skip", shuffle=False)
+    assert len(rec) == 1 and f"link.png ({reason})" in str(rec[0].message)
+    assert ds.file_paths == [
+        os.path.join(folder, n) for n in ["alias.png", "good0.png",
+                                          "good1.png"]
+    ]
+    images = batches(ds)[0]
+    assert images.shape == (3, 8, 8, 3)
+    np.testing.assert_array_equal(images[0], images[1])  # alias = good0
 
 
 def test_all_files_bad(tmp_path):
@@ -502,3 +555,17 @@ def test_gan_trains_one_epoch_from_a_folder(tmp_path, pipeline):
     history = gan.fit(ds, epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][-1])
     assert np.isfinite(history.history["g_loss"][-1])
+
+
+def test_load_digits_needs_no_extra():
+    # `load_digits` imports scikit-learn: a plain `pip install keras-gan`
+    # (no extra) must install it (issue 12).
+    tomllib = pytest.importorskip("tomllib")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    names = [
+        d.split(">")[0].split("=")[0].split("[")[0].strip().lower()
+        for d in project["dependencies"]
+    ]
+    assert "scikit-learn" in names

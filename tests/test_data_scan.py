@@ -10,16 +10,16 @@ import sys
 import keras
 import numpy as np
 import pytest
+from data_helpers import batches
+from data_helpers import bomb_png
+from data_helpers import checksums
+from data_helpers import class_folder
+from data_helpers import smooth
+from data_helpers import truncated_png
 from PIL import Image
-from test_data_helpers import batches
-from test_data_helpers import bomb_png
-from test_data_helpers import checksums
-from test_data_helpers import class_folder
-from test_data_helpers import smooth
-from test_data_helpers import truncated_png
 
-from keras_gan import _data_pipeline
 from keras_gan import data
+from keras_gan.data import _pipeline
 
 
 def _scan_folder(directory):
@@ -97,6 +97,27 @@ def test_scan_reports_exactly_the_planted_problems(tmp_path):
     }
 
 
+def test_dangling_symlink_is_an_unreadable_file(tmp_path):
+    smooth(0, (10, 8)).save(tmp_path / "a.png")
+    smooth(1, (10, 8)).save(tmp_path / "gone.png")
+    os.symlink(tmp_path / "gone.png", tmp_path / "link.jpg")
+    os.remove(tmp_path / "gone.png")
+    before = set(os.listdir(tmp_path))
+    report = data.scan_images(tmp_path)
+    link = str(tmp_path / "link.jpg")
+    assert (report.num_files, report.num_images) == (2, 1)
+    assert report.bad_files == [link]
+    assert report.unreadable[link] == (
+        "dangling symbolic link: its target "
+        f"{str(tmp_path / 'gone.png')!r} does not exist"
+    )
+    assert report.sizes == collections.Counter({(10, 8): 1})
+    lines = []
+    report.summary(print_fn=lines.append)
+    assert "link.jpg: dangling symbolic link" in lines[0]
+    assert os.path.islink(link) and set(os.listdir(tmp_path)) == before
+
+
 def test_summary_prints_a_table(tmp_path, capsys):
     _scan_folder(tmp_path)
     report = data.scan_images(tmp_path)
@@ -155,7 +176,7 @@ def test_scan_class_balance_and_bomb(tmp_path):
 
 
 def _tf_or_skip():
-    tf = _data_pipeline.import_tensorflow()
+    tf = _pipeline.import_tensorflow()
     if tf is None:
         pytest.skip("TensorFlow is not installed: no tf.data path to compare")
     return tf
@@ -168,7 +189,7 @@ def test_pydataset_matches_tf_data(tmp_path, monkeypatch):
                   seed=11, resize="pad",
                   augment=data.augmentation(flip=False))
     tf_ds = data.image_dataset(folder, **kwargs)
-    monkeypatch.setattr(_data_pipeline, "import_tensorflow", lambda: None)
+    monkeypatch.setattr(_pipeline, "import_tensorflow", lambda: None)
     py_ds = data.image_dataset(folder, **kwargs)
     assert isinstance(py_ds, keras.utils.PyDataset)
     assert py_ds.class_names == tf_ds.class_names

@@ -7,7 +7,9 @@ import os
 
 import numpy as np
 
-from keras_gan import _data_io
+from keras_gan.data import _io
+from keras_gan.utils import validation
+from keras_gan.utils.export import keras_gan_export
 
 # Perceptual hashes (64 bits) at most this many bits apart are near
 # duplicates. Two unrelated images agree this closely with probability
@@ -185,13 +187,12 @@ class ScanReport:
 def _inspect(path):
     """Everything `scan_images` needs from one file, or the reason it is
     unreadable."""
-    with open(path, "rb") as f:
-        data = f.read()
-    digest = hashlib.sha256(data).hexdigest()
     try:
-        image = _data_io.open_image(path, data)
-    except _data_io.BadImage as e:
+        data = _io.read_file(path)
+        image = _io.open_image(path, data)
+    except _io.BadImage as e:
         return {"path": path, "error": str(e)}
+    digest = hashlib.sha256(data).hexdigest()
     with image:
         info = {
             "path": path,
@@ -200,7 +201,7 @@ def _inspect(path):
             "size": image.size,
             "mode": image.mode,
             "format": image.format or "?",
-            "dhash": _data_io.dhash(image),
+            "dhash": _io.dhash(image),
         }
         if image.mode == "P":
             image = image.convert("RGBA")
@@ -263,10 +264,10 @@ def _near_groups(hashes):
     return [g for g in groups.values() if len(g) > 1]
 
 
-def scan(directory, labels):
-    directory = _data_io.check_directory(directory)
+def _scan(directory, labels):
+    directory = _io.check_directory(directory)
     report = ScanReport(directory)
-    paths, report.other_files = _data_io.list_files(directory)
+    paths, report.other_files = _io.list_files(directory)
     report.num_files = len(paths)
     workers = min(8, os.cpu_count() or 1)
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
@@ -318,9 +319,56 @@ def scan(directory, labels):
 def _classes(directory, paths, labels):
     if labels is None:
         return None
-    folders = _data_io.class_folders(directory)
+    folders = _io.class_folders(directory)
     if labels == "inferred":
         return folders
     # "auto": classes when every image lies in one of >= 2 subfolders.
     top_level = any(os.path.dirname(p) == directory for p in paths)
     return folders if len(folders) >= 2 and not top_level else None
+
+
+@keras_gan_export
+def scan_images(directory, labels="auto"):
+    """Checks a folder of images before training; modifies nothing.
+
+    Reads every image file (recursively; the extensions `image_dataset`
+    uses) and reports: counts; unreadable files with the reason for each
+    (empty, truncated, not an image despite the extension, decompression
+    bombs refused from their header); the distribution of sizes, aspect
+    ratios, colour modes and formats; exact duplicates (SHA-256 of the
+    bytes) and near duplicates (a 64-bit difference hash); suspicious
+    images (constant, almost black, almost white); pixel value ranges; and
+    class balance when subfolders are classes. Files are only read.
+
+    Args:
+        directory: path of the folder.
+        labels: "auto" treats subfolders as classes when every image lies
+            in one of at least two subfolders; "inferred" always does; None
+            never. Defaults to "auto".
+
+    Returns:
+        A `ScanReport`; `report.summary()` prints it as a table and
+        `report.bad_files` lists what `on_error="skip"` would leave out.
+
+    Examples:
+
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> folder = tempfile.mkdtemp()
+    >>> Image.new("L", (30, 20), 128).save(f"{folder}/a.png")
+    >>> Image.new("L", (30, 20), 128).save(f"{folder}/copy.png")
+    >>> with open(f"{folder}/notes.jpg", "w") as f:
+    ...     _ = f.write("not an image")
+    >>> report = scan_images(folder)
+    >>> report.num_files, report.num_images, report.bad_files == [
+    ...     f"{folder}/notes.jpg"]
+    (3, 2, True)
+    >>> report.unreadable[f"{folder}/notes.jpg"]
+    'not an image: Pillow cannot identify its format'
+    >>> [[os.path.basename(p) for p in g] for g in report.exact_duplicates]
+    [['a.png', 'copy.png']]
+    >>> dict(report.sizes), dict(report.modes)
+    ({(30, 20): 2}, {'L': 2})
+    """
+    validation.check_choice("labels", labels, ("auto", "inferred", None))
+    return _scan(directory, labels)

@@ -1,6 +1,7 @@
 """Builders of small image folders for the data tests (Pillow, tmp_path).
 
-No tests here: helpers shared by test_data.py and test_data_scan.py.
+No tests here (so not named test_*): helpers shared by test_data.py and
+test_data_scan.py.
 """
 
 import hashlib

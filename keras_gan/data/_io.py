@@ -7,6 +7,7 @@ are not used: `tf.io.decode_image` refuses `channels=1` for BMP, GIF and WebP,
 misreads 8-bit palette BMPs and ignores GIF transparency.
 """
 
+import dataclasses
 import io
 import os
 import warnings
@@ -120,6 +121,27 @@ class BadImage(Exception):
     """A file that cannot be used; `str(exception)` is the reason."""
 
 
+def read_file(path):
+    """The bytes of `path`, or `BadImage` if the file cannot be read.
+
+    A dangling symbolic link (its target was moved or deleted), a file
+    without read permission or a vanished file are reported as such rather
+    than raised as `OSError`, so that `scan_images` lists them and
+    `on_error="skip"` leaves them out.
+    """
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        if os.path.islink(path) and not os.path.exists(path):
+            target = os.readlink(path)
+            raise BadImage(
+                f"dangling symbolic link: its target {target!r} does not "
+                "exist"
+            ) from None
+        raise BadImage(f"cannot read: {e.strerror or e}") from None
+
+
 def open_image(path, data=None):
     """Opens and fully decodes `path` with Pillow, or raises `BadImage`.
 
@@ -130,8 +152,7 @@ def open_image(path, data=None):
     """
     Image = _pil()
     if data is None:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_file(path)
     if not data:
         raise BadImage("empty file (0 bytes)")
     limit = max_pixels()
@@ -231,6 +252,38 @@ def resize(image, size, mode, interpolation="bilinear"):
         ((target_w - new_w) // 2, (target_h - new_h) // 2),
     )
     return canvas
+
+
+@dataclasses.dataclass(frozen=True)
+class Decoding:
+    """How a file becomes a uint8 array: the options of `load_array`.
+
+    Attributes:
+        image_size: `(height, width)` of the output.
+        channels: 1 or 3.
+        resize: one of `RESIZE_MODES`.
+        interpolation: one of `INTERPOLATIONS`.
+    """
+
+    image_size: tuple
+    channels: int = 3
+    resize: str = "crop"
+    interpolation: str = "bilinear"
+
+    @property
+    def shape(self):
+        """`(height, width, channels)` of a decoded image."""
+        return (*self.image_size, self.channels)
+
+    def load(self, path):
+        """`path` decoded with these options, or `BadImage`."""
+        return load_array(
+            path,
+            self.image_size,
+            self.channels,
+            self.resize,
+            self.interpolation,
+        )
 
 
 def load_array(path, size, channels, mode, interpolation):

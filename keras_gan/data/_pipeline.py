@@ -1,24 +1,28 @@
 """The two pipelines behind `image_dataset`: tf.data, and a `PyDataset`.
 
-Both draw on one `_Source`: the checked file list, labels, a per-epoch file
-order from numpy, an optional in-memory cache of resized uint8 images, and
-the Pillow decoder. So, for the same folder and seed, they yield the same
-batches in the same order, and a JAX- or PyTorch-only user without
-TensorFlow gets the same data.
+Both draw on one `ImageSource`: the checked file list, labels, a per-epoch
+file order from numpy, an optional in-memory cache of resized uint8 images,
+and the Pillow decoder, run on a thread pool one batch at a time (Pillow
+releases the GIL while it decodes and resizes). So, for the same folder and
+seed, they yield the same batches in the same order, and a JAX- or
+PyTorch-only user without TensorFlow gets the same data.
 """
 
 import concurrent.futures
 import math
 import os
+import threading
 import warnings
 
 import keras
 import numpy as np
 
-from keras_gan import _data_io
+from keras_gan.data import _io
 
 # Cache decoded images in memory when they take less than this (uint8).
 AUTO_CACHE_BYTES = 2**30
+# Threads that decode; more than the cores helps while files are read.
+MAX_DECODE_THREADS = 8
 
 
 def import_tensorflow():
@@ -30,58 +34,101 @@ def import_tensorflow():
     return tf
 
 
-class _Source:
+def decode_threads():
+    """Threads of a decoding pool: the cores, at most 8."""
+    return min(MAX_DECODE_THREADS, os.cpu_count() or 1)
+
+
+class ImageSource:
     """Checked files, labels, epoch orders and the decoder shared by both
-    pipelines."""
+    pipelines.
+
+    Args:
+        paths: the image files.
+        decoding: an `_io.Decoding`, how each file becomes an array.
+        labels: int32 array, one label per path, or None.
+        class_names: the class names in label order, or None.
+        cache: True, False or "auto" (when the images take at most
+            `AUTO_CACHE_BYTES`).
+        shuffle: bool, whether `order` permutes the items.
+        seed: int, the seed of the epoch permutations.
+    """
 
     def __init__(
         self,
         paths,
-        labels,
-        image_size,
-        channels,
-        resize,
-        interpolation,
-        cache,
-        shuffle,
-        seed,
+        *,
+        decoding,
+        labels=None,
+        class_names=None,
+        cache="auto",
+        shuffle=True,
+        seed=0,
     ):
         self.paths = list(paths)
+        self.decoding = decoding
         self.labels = labels
-        self.image_size = image_size
-        self.channels = channels
-        self.resize = resize
-        self.interpolation = interpolation
+        self.class_names = class_names
         self.shuffle = shuffle
         self.seed = seed
-        height, width = image_size
-        nbytes = len(self.paths) * height * width * channels
+        shape = (len(self.paths), *decoding.shape)
         if cache == "auto":
-            cache = nbytes <= AUTO_CACHE_BYTES
+            cache = math.prod(shape) <= AUTO_CACHE_BYTES
         self._images = None
         if cache:
-            shape = (len(self.paths), height, width, channels)
             self._images = np.zeros(shape, dtype=np.uint8)
             self._cached = np.zeros(len(self.paths), dtype=bool)
+        self._pool = None
+        self._pool_lock = threading.Lock()
 
     def __len__(self):
         return len(self.paths)
+
+    def __getstate__(self):
+        # A PyDataset with `use_multiprocessing=True` is pickled: each
+        # process then starts its own pool.
+        state = self.__dict__.copy()
+        state["_pool"] = None
+        del state["_pool_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._pool_lock = threading.Lock()
+
+    def _map(self, function, items):
+        """`[function(i) for i in items]`, on the decoding threads."""
+        threads = decode_threads()
+        if len(items) <= 1 or threads <= 1:
+            return [function(i) for i in items]
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = concurrent.futures.ThreadPoolExecutor(
+                    threads, thread_name_prefix="keras_gan_decode"
+                )
+        return list(self._pool.map(function, items))
 
     def load(self, index):
         """uint8 image `index`, decoded or from the cache."""
         if self._images is not None and self._cached[index]:
             return self._images[index]
-        image = _data_io.load_array(
-            self.paths[index],
-            self.image_size,
-            self.channels,
-            self.resize,
-            self.interpolation,
-        )
+        image = self.decoding.load(self.paths[index])
         if self._images is not None:
             self._images[index] = image
             self._cached[index] = True
         return image
+
+    def load_batch(self, indices):
+        """uint8 images `(len(indices), height, width, channels)`; those
+        not in the cache are decoded in parallel."""
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if self._images is not None:
+            self._map(self.load, indices[~self._cached[indices]].tolist())
+            return self._images[indices]
+        batch = np.empty((len(indices), *self.decoding.shape), np.uint8)
+        for position, image in enumerate(self._map(self.load, indices)):
+            batch[position] = image
+        return batch
 
     def check(self, on_error):
         """Decodes every file once (filling the cache), then raises on, or
@@ -90,13 +137,11 @@ class _Source:
         def attempt(index):
             try:
                 self.load(index)
-            except _data_io.BadImage as e:
+            except _io.BadImage as e:
                 return str(e)
             return None
 
-        workers = min(8, os.cpu_count() or 1)
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            reasons = list(pool.map(attempt, range(len(self.paths))))
+        reasons = self._map(attempt, range(len(self.paths)))
         bad = [i for i, reason in enumerate(reasons) if reason is not None]
         if not bad:
             return
@@ -156,7 +201,7 @@ class ImageFolderDataset(keras.utils.PyDataset):
     """
 
     def __init__(
-        self, source, batch_size, augment, data_format, class_names, **kwargs
+        self, source, *, batch_size, augment=None, data_format, **kwargs
     ):
         super().__init__(**kwargs)
         self._source = source
@@ -165,7 +210,7 @@ class ImageFolderDataset(keras.utils.PyDataset):
         self._data_format = data_format
         self._epoch = 0
         self._order = source.order(0)
-        self.class_names = class_names
+        self.class_names = source.class_names
         self.file_paths = list(source.paths)
 
     def __len__(self):
@@ -176,7 +221,7 @@ class ImageFolderDataset(keras.utils.PyDataset):
             raise IndexError(f"Batch {index} of a dataset of {len(self)}.")
         start = index * self._batch_size
         items = self._order[start : start + self._batch_size]
-        images = _to_unit(np.stack([self._source.load(i) for i in items]))
+        images = _to_unit(self._source.load_batch(items))
         images = _finish(images, self._data_format)
         if self._augment is not None:
             images = keras.ops.convert_to_numpy(
@@ -205,59 +250,44 @@ def _apply_augment(augment, images):
     return augment(images)
 
 
-def tf_dataset(tf, source, batch_size, augment, data_format, class_names):
-    """The tf.data pipeline: a numpy epoch order, parallel Pillow decoding,
-    batching and prefetching."""
-    height, width = source.image_size
+def tf_dataset(source, *, batch_size, augment=None, data_format):
+    """The tf.data pipeline: the batches of a numpy epoch order, Pillow
+    decoding of each batch on the source's threads (several batches at
+    once, `AUTOTUNE`), scaling and prefetching."""
+    tf = import_tensorflow()
     epochs = [0]
 
-    def order():
+    def batches():
         # Called once per pass over the dataset, so each pass reshuffles.
         epoch = epochs[0]
         epochs[0] += 1
-        yield from source.order(epoch).tolist()
+        order = source.order(epoch)
+        for start in range(0, len(order), batch_size):
+            yield order[start : start + batch_size]
 
     ds = tf.data.Dataset.from_generator(
-        order, output_signature=tf.TensorSpec((), tf.int64)
+        batches, output_signature=tf.TensorSpec((None,), tf.int64)
     )
-    labels = source.labels
+    labels = None
+    if source.labels is not None:
+        labels = tf.constant(source.labels, tf.int32)
 
-    def load(index):
-        image = source.load(int(index))
-        if labels is None:
-            return image
-        return image, labels[int(index)]
-
-    def load_tf(index):
-        if labels is None:
-            image = tf.numpy_function(load, [index], tf.uint8)
-            image.set_shape((height, width, source.channels))
-            return image
-        image, label = tf.numpy_function(load, [index], (tf.uint8, tf.int32))
-        image.set_shape((height, width, source.channels))
-        label.set_shape(())
-        return image, label
-
-    ds = ds.map(load_tf, num_parallel_calls=tf.data.AUTOTUNE)
-    ds = ds.batch(batch_size)
-
-    def scale(images):
+    def load(indices):
+        images = tf.numpy_function(source.load_batch, [indices], tf.uint8)
+        images.set_shape((None, *source.decoding.shape))
         images = tf.cast(images, tf.float32) / 127.5 - 1.0
         if data_format == "channels_first":
             images = tf.transpose(images, (0, 3, 1, 2))
         if augment is not None:
             images = _apply_augment(augment, images)
-        return images
+        if labels is None:
+            return images
+        return images, tf.gather(labels, indices)
 
-    if labels is None:
-        ds = ds.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
-    else:
-        ds = ds.map(
-            lambda x, y: (scale(x), y), num_parallel_calls=tf.data.AUTOTUNE
-        )
+    ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
     num_batches = math.ceil(len(source) / batch_size)
     ds = ds.apply(tf.data.experimental.assert_cardinality(num_batches))
     ds = ds.prefetch(tf.data.AUTOTUNE)
-    ds.class_names = class_names
+    ds.class_names = source.class_names
     ds.file_paths = list(source.paths)
     return ds
