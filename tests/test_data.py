@@ -5,11 +5,11 @@ import os
 import keras
 import numpy as np
 import pytest
-from data_helpers import batches
-from data_helpers import bomb_png
-from data_helpers import class_folder
-from data_helpers import smooth
-from data_helpers import truncated_png
+from helpers import batches
+from helpers import bomb_png
+from helpers import class_folder
+from helpers import smooth
+from helpers import truncated_png
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp

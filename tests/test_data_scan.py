@@ -10,12 +10,12 @@ import sys
 import keras
 import numpy as np
 import pytest
-from data_helpers import batches
-from data_helpers import bomb_png
-from data_helpers import checksums
-from data_helpers import class_folder
-from data_helpers import smooth
-from data_helpers import truncated_png
+from helpers import batches
+from helpers import bomb_png
+from helpers import checksums
+from helpers import class_folder
+from helpers import smooth
+from helpers import truncated_png
 from PIL import Image
 
 from keras_gan import data
