@@ -9,6 +9,7 @@ import pytest
 
 from keras_gan import metrics
 from keras_gan.metrics import base
+from keras_gan.metrics import fid_network
 
 torch = pytest.importorskip(
     "torch", reason="pytorch-fid's network (the reference) needs torch"
@@ -97,32 +98,43 @@ def assert_close(ours, theirs):
                                atol=1e-4 * np.abs(theirs).mean())
 
 
-def test_features_match_pytorch_fid_with_resize(reference):
-    """One small image, bilinearly resized to 299 as pytorch-fid does."""
-    model, _, path = reference
-    images = np.random.default_rng(0).uniform(-1, 1, (1, 21, 17, 3))
-    images = images.astype("float32")
-    theirs, _ = torch_features(model, images, True)
-    ours = metrics.fid_inception(path, verify_checksum=False)
-    assert_close(ours.predict_on_batch(images), theirs)
+def test_features_and_logits_match_pytorch_fid(reference):
+    """With and without the resize, in one compiled call of the network.
 
-
-def test_converted_features_and_logits_match_without_resize(
-    reference, tmp_path
-):
-    """The converted .npz, images at the network's smallest size (75)."""
+    A small image goes through the model's own resize layer (bilinear to
+    299, as pytorch-fid's F.interpolate); a 299 x 299 image needs none.
+    """
     model, net, path = reference
+    rng = np.random.default_rng(0)
+    small = rng.uniform(-1, 1, (1, 21, 17, 3)).astype("float32")
+    large = rng.uniform(-1, 1, (1, 299, 299, 3)).astype("float32")
+    resized, resized_logits = torch_features(model, small, True, net)
+    native, native_logits = torch_features(model, large, False, net)
+
+    ours = metrics.fid_inception(path, verify_checksum=False,
+                                 output="logits")
+    resize, network = ours.layers
+    both = keras.Model(network.inputs,
+                       [network.get_layer("pool").output, network.output])
+    batch = np.concatenate(
+        [keras.ops.convert_to_numpy(resize(small)), large]
+    )
+    features, logits = both.predict_on_batch(batch)
+    assert_close(features[:1], resized)
+    assert_close(features[1:], native)
+    assert_close(logits, np.concatenate([resized_logits, native_logits]))
+
+
+def test_converted_weights_are_the_same(reference, tmp_path):
+    _, _, path = reference
     converted = metrics.convert_fid_weights(path, str(tmp_path / "fid"))
     assert converted.endswith("fid.npz")
-    images = np.random.default_rng(1).uniform(-1, 1, (2, 75, 80, 3))
-    images = images.astype("float32")
-    theirs, their_logits = torch_features(model, images, False, net)
-    ours = metrics.fid_inception(converted, verify_checksum=False,
-                                 resize=False, output="logits")
-    assert_close(ours.predict_on_batch(images), their_logits)
-    network = ours.layers[-1]  # the features: its "pool" layer's output
-    pooled = keras.Model(network.inputs, network.get_layer("pool").output)
-    assert_close(pooled.predict_on_batch(images), theirs)
+    original = fid_network.load_fid_weights(path, verify_checksum=False)
+    loaded = fid_network.load_fid_weights(converted, verify_checksum=False)
+    assert sorted(loaded) == sorted(original)
+    assert len(original) == 94 * 5 + 2  # 94 conv units (+ BN), the fc
+    for name, array in original.items():
+        np.testing.assert_array_equal(loaded[name], array)
 
 
 def test_frechet_distance_given_weights_uses_fid_inception(monkeypatch):
