@@ -4,6 +4,7 @@ import keras  # noqa: F401 (the examples use it)
 import numpy as np
 from keras import ops
 
+from keras_gan.metrics.base import _accumulator_dtype
 from keras_gan.metrics.base import _Estimates
 from keras_gan.metrics.base import _FeatureListMetric
 from keras_gan.metrics.base import _matmul
@@ -82,28 +83,8 @@ class KernelDistance(_Estimates, _FeatureListMetric):
                 "call `update_state(real=..., fake=...)` or `set_reference()` "
                 "first."
             )
-        m = min(self.subset_size, len(real), len(fake))
-        rng = np.random.default_rng(self.seed)
-        real = ops.convert_to_tensor(real, self._acc_dtype)
-        fake = ops.convert_to_tensor(fake, self._acc_dtype)
-        dim = real.shape[-1]
-
-        def kernel(a, b):
-            return (_matmul(a, ops.transpose(b)) / dim + 1.0) ** 3
-
-        def off_diagonal_mean(k):
-            return (ops.sum(k) - ops.trace(k)) / (m * (m - 1))
-
-        estimates = []
-        for _ in range(self.subsets):
-            x = ops.take(real, rng.choice(len(real), m, replace=False), 0)
-            y = ops.take(fake, rng.choice(len(fake), m, replace=False), 0)
-            estimates.append(
-                off_diagonal_mean(kernel(x, x))
-                + off_diagonal_mean(kernel(y, y))
-                - 2.0 * ops.mean(kernel(x, y))
-            )
-        return estimates
+        return _estimates(real, fake, self.subsets, self.subset_size,
+                          self.seed, self._acc_dtype)
 
     def get_config(self):
         return {
@@ -112,3 +93,71 @@ class KernelDistance(_Estimates, _FeatureListMetric):
             "subset_size": self.subset_size,
             "seed": self.seed,
         }
+
+
+def _estimates(real, fake, subsets, subset_size, seed, dtype):
+    """The unbiased MMD^2 of `subsets` random subsets, as tensors."""
+    m = min(subset_size, len(real), len(fake))
+    rng = np.random.default_rng(seed)
+    real = ops.convert_to_tensor(real, dtype)
+    fake = ops.convert_to_tensor(fake, dtype)
+    dim = real.shape[-1]
+
+    def kernel(a, b):
+        return (_matmul(a, ops.transpose(b)) / dim + 1.0) ** 3
+
+    def off_diagonal_mean(k):
+        return (ops.sum(k) - ops.trace(k)) / (m * (m - 1))
+
+    estimates = []
+    for _ in range(subsets):
+        x = ops.take(real, rng.choice(len(real), m, replace=False), 0)
+        y = ops.take(fake, rng.choice(len(fake), m, replace=False), 0)
+        estimates.append(
+            off_diagonal_mean(kernel(x, x))
+            + off_diagonal_mean(kernel(y, y))
+            - 2.0 * ops.mean(kernel(x, y))
+        )
+    return estimates
+
+
+@keras_gan_export
+def kernel_distance(real_features, fake_features, subsets=100,
+                    subset_size=1000, seed=0):
+    """KID of two feature arrays: the mean and std of the subset MMD^2.
+
+    What `KernelDistance` computes from the features it keeps.
+
+    Args:
+        real_features: array `(n, d)`, n >= 2.
+        fake_features: array `(m, d)`, m >= 2.
+        subsets: int, the number of random subsets. Defaults to 100.
+        subset_size: int, samples per subset, capped at the smaller
+            count. Defaults to 1000.
+        seed: int or None, seed of the subset draws. Defaults to 0.
+
+    Returns:
+        A tuple of floats `(mean, std)`.
+
+    Examples:
+
+    >>> rng = np.random.default_rng(0)
+    >>> real = rng.normal(size=(200, 4))
+    >>> mean, std = kernel_distance(real, real + 2.0, subsets=10)
+    >>> bool(mean > 10 * std)
+    True
+    """
+    real = np.asarray(real_features, dtype="float64")
+    fake = np.asarray(fake_features, dtype="float64")
+    if min(len(real), len(fake)) < 2:
+        raise ValueError(
+            "`kernel_distance()` needs at least 2 real and 2 generated "
+            f"samples. Received {len(real)} and {len(fake)}."
+        )
+    values = ops.convert_to_numpy(ops.stack(_estimates(
+        real.reshape(len(real), -1), fake.reshape(len(fake), -1),
+        positive_int("subsets", subsets),
+        positive_int("subset_size", subset_size),
+        check_int("seed", seed, allow_none=True), _accumulator_dtype(),
+    )))
+    return float(values.mean()), float(values.std())
