@@ -34,19 +34,40 @@ _SOURCE_KEY = "__source_sha256__"  # in converted files
 
 
 class _Builder:
-    """Builds Conv-BN-ReLU units named after pytorch-fid's modules."""
+    """Builds Conv-BN-ReLU units named after pytorch-fid's modules.
 
-    def __init__(self):
-        self.units = {}  # torch prefix -> (Conv2D, BatchNormalization)
+    Inference only, so each unit is one `Conv2D` with a bias and a ReLU:
+    the batch normalization is folded into the convolution's weights when
+    they are loaded (`_assign`). On PyTorch the network runs channels
+    first, torch's native layout: with channels last, Keras permutes every
+    convolution's input and output, which made it 9x slower than
+    pytorch-fid on CPU (see docs/benchmarks.md).
+    """
+
+    def __init__(self, data_format):
+        self.units = {}  # torch prefix -> Conv2D
+        self.data_format = data_format
+        self.axis = 1 if data_format == "channels_first" else -1
 
     def conv(self, x, prefix, filters, kernel, strides=1, padding="same"):
-        name = prefix.replace(".", "_")
         conv = layers.Conv2D(filters, kernel, strides=strides,
-                             padding=padding, use_bias=False,
-                             name=f"{name}_conv")
-        bn = layers.BatchNormalization(epsilon=1e-3, name=f"{name}_bn")
-        self.units[prefix] = (conv, bn)
-        return layers.ReLU()(bn(conv(x)))
+                             padding=padding, activation="relu",
+                             data_format=self.data_format,
+                             name=prefix.replace(".", "_"))
+        self.units[prefix] = conv
+        return conv(x)
+
+    def avg_pool(self, x):
+        # "same" average pooling does not count the padding, as in TF.
+        return layers.AveragePooling2D(3, strides=1, padding="same",
+                                       data_format=self.data_format)(x)
+
+    def max_pool(self, x, strides=2, padding="valid"):
+        return layers.MaxPooling2D(3, strides=strides, padding=padding,
+                                   data_format=self.data_format)(x)
+
+    def concat(self, tensors):
+        return layers.Concatenate(axis=self.axis)(tensors)
 
     def block_a(self, x, p, pool_features):
         b1 = self.conv(x, f"{p}.branch1x1", 64, 1)
@@ -55,18 +76,17 @@ class _Builder:
         b3 = self.conv(x, f"{p}.branch3x3dbl_1", 64, 1)
         b3 = self.conv(b3, f"{p}.branch3x3dbl_2", 96, 3)
         b3 = self.conv(b3, f"{p}.branch3x3dbl_3", 96, 3)
-        # "same" average pooling does not count the padding, as in TF.
-        pool = layers.AveragePooling2D(3, strides=1, padding="same")(x)
+        pool = self.avg_pool(x)
         pool = self.conv(pool, f"{p}.branch_pool", pool_features, 1)
-        return layers.Concatenate()([b1, b5, b3, pool])
+        return self.concat([b1, b5, b3, pool])
 
     def block_b(self, x, p):
         b3 = self.conv(x, f"{p}.branch3x3", 384, 3, 2, "valid")
         d = self.conv(x, f"{p}.branch3x3dbl_1", 64, 1)
         d = self.conv(d, f"{p}.branch3x3dbl_2", 96, 3)
         d = self.conv(d, f"{p}.branch3x3dbl_3", 96, 3, 2, "valid")
-        pool = layers.MaxPooling2D(3, strides=2)(x)
-        return layers.Concatenate()([b3, d, pool])
+        pool = self.max_pool(x)
+        return self.concat([b3, d, pool])
 
     def block_c(self, x, p, c7):
         b1 = self.conv(x, f"{p}.branch1x1", 192, 1)
@@ -77,9 +97,9 @@ class _Builder:
         for i, kernel in enumerate([(7, 1), (1, 7), (7, 1)], start=2):
             d = self.conv(d, f"{p}.branch7x7dbl_{i}", c7, kernel)
         d = self.conv(d, f"{p}.branch7x7dbl_5", 192, (1, 7))
-        pool = layers.AveragePooling2D(3, strides=1, padding="same")(x)
+        pool = self.avg_pool(x)
         pool = self.conv(pool, f"{p}.branch_pool", 192, 1)
-        return layers.Concatenate()([b1, b7, d, pool])
+        return self.concat([b1, b7, d, pool])
 
     def block_d(self, x, p):
         b3 = self.conv(x, f"{p}.branch3x3_1", 192, 1)
@@ -88,42 +108,44 @@ class _Builder:
         b7 = self.conv(b7, f"{p}.branch7x7x3_2", 192, (1, 7))
         b7 = self.conv(b7, f"{p}.branch7x7x3_3", 192, (7, 1))
         b7 = self.conv(b7, f"{p}.branch7x7x3_4", 192, 3, 2, "valid")
-        pool = layers.MaxPooling2D(3, strides=2)(x)
-        return layers.Concatenate()([b3, b7, pool])
+        pool = self.max_pool(x)
+        return self.concat([b3, b7, pool])
 
     def block_e(self, x, p, max_pool):
         b1 = self.conv(x, f"{p}.branch1x1", 320, 1)
         b3 = self.conv(x, f"{p}.branch3x3_1", 384, 1)
-        b3 = layers.Concatenate()([
+        b3 = self.concat([
             self.conv(b3, f"{p}.branch3x3_2a", 384, (1, 3)),
             self.conv(b3, f"{p}.branch3x3_2b", 384, (3, 1)),
         ])
         d = self.conv(x, f"{p}.branch3x3dbl_1", 448, 1)
         d = self.conv(d, f"{p}.branch3x3dbl_2", 384, 3)
-        d = layers.Concatenate()([
+        d = self.concat([
             self.conv(d, f"{p}.branch3x3dbl_3a", 384, (1, 3)),
             self.conv(d, f"{p}.branch3x3dbl_3b", 384, (3, 1)),
         ])
         # The 2015 graph's last block max-pools (pytorch-fid's
         # FIDInceptionE_2); the others average without the padding.
-        pool_layer = layers.MaxPooling2D if max_pool else (
-            layers.AveragePooling2D
-        )
-        pool = pool_layer(3, strides=1, padding="same")(x)
+        if max_pool:
+            pool = self.max_pool(x, strides=1, padding="same")
+        else:
+            pool = self.avg_pool(x)
         pool = self.conv(pool, f"{p}.branch_pool", 192, 1)
-        return layers.Concatenate()([b1, b3, d, pool])
+        return self.concat([b1, b3, d, pool])
 
 
 def _build(resize, output):
-    build = _Builder()
+    torch_backend = keras.backend.backend() == "torch"
+    build = _Builder("channels_first" if torch_backend else "channels_last")
     images = keras.Input((None, None, 3))
-    x = build.conv(images, "Conv2d_1a_3x3", 32, 3, 2, "valid")
+    x = layers.Permute((3, 1, 2))(images) if torch_backend else images
+    x = build.conv(x, "Conv2d_1a_3x3", 32, 3, 2, "valid")
     x = build.conv(x, "Conv2d_2a_3x3", 32, 3, 1, "valid")
     x = build.conv(x, "Conv2d_2b_3x3", 64, 3)
-    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = build.max_pool(x)
     x = build.conv(x, "Conv2d_3b_1x1", 80, 1)
     x = build.conv(x, "Conv2d_4a_3x3", 192, 3, 1, "valid")
-    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = build.max_pool(x)
     for p, pool_features in (("Mixed_5b", 32), ("Mixed_5c", 64),
                              ("Mixed_5d", 64)):
         x = build.block_a(x, p, pool_features)
@@ -134,7 +156,8 @@ def _build(resize, output):
     x = build.block_d(x, "Mixed_7a")
     x = build.block_e(x, "Mixed_7b", max_pool=False)
     x = build.block_e(x, "Mixed_7c", max_pool=True)
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    x = layers.GlobalAveragePooling2D(data_format=build.data_format,
+                                      name="pool")(x)
     fc = None
     if output == "logits":
         fc = layers.Dense(1008, name="fc")
@@ -264,11 +287,19 @@ def convert_fid_weights(source, target):
 
 
 def _assign(units, fc, state):
-    for prefix, (conv, bn) in units.items():
-        kernel = state[f"{prefix}.conv.weight"]  # (out, in, kh, kw)
-        conv.set_weights([np.transpose(kernel, (2, 3, 1, 0))])
-        bn.set_weights([state[f"{prefix}.bn.{k}"] for k in
-                        ("weight", "bias", "running_mean", "running_var")])
+    for prefix, conv in units.items():
+        kernel = state[f"{prefix}.conv.weight"].astype("float64")
+        gamma, beta, mean, var = (
+            state[f"{prefix}.bn.{k}"].astype("float64")
+            for k in ("weight", "bias", "running_mean", "running_var")
+        )
+        # BN(conv(x)) = conv(x) * scale + (beta - mean * scale).
+        scale = gamma / np.sqrt(var + 1e-3)  # torchvision's BN epsilon
+        kernel = kernel * scale[:, None, None, None]  # (out, in, kh, kw)
+        conv.set_weights([
+            np.transpose(kernel, (2, 3, 1, 0)).astype("float32"),
+            (beta - mean * scale).astype("float32"),
+        ])
     if fc is not None:
         fc.set_weights([state["fc.weight"].T, state["fc.bias"]])
 
