@@ -60,6 +60,8 @@ def check_image_shape(
     """
     who = f"`{builder}`" if builder else "This builder"
     try:
+        if isinstance(image_shape, str):
+            raise TypeError(image_shape)
         shape = tuple(int(d) for d in image_shape)
         ok = len(shape) == 3 and all(
             int(d) == d for d in image_shape
