@@ -102,7 +102,7 @@ def test_exact_shapes(name, image_shape):
         ("dcgan", (12, 9, 1)),
         ("resnet", (9, 12, 3)),
         ("stylegan", (10, 15, 2)),
-        ("r3gan", (9, 14, 4)),
+        # r3gan: in test_models_r3gan.py, conditional, with R1 and R2.
     ],
 )
 def test_fit_and_round_trip(name, image_shape, tmp_path):

@@ -208,9 +208,11 @@ def test_conditioning_changes_g_and_d():
 
 def test_conditional_fit_with_r1_and_r2(tmp_path):
     # The paper's regularization: R1 on reals and R2 on fakes together,
-    # second-order gradients through grouped convolutions and the blur.
+    # second-order gradients through grouped convolutions and the blur;
+    # at an odd, non-square size (cropped in G, padded in D).
     keras.utils.set_random_seed(0)
-    g, d = r3gan((8, 8, 3), num_classes=2, blocks_per_stage=1, **SMALL)
+    shape = (9, 14, 4)
+    g, d = r3gan(shape, num_classes=2, blocks_per_stage=1, **SMALL)
     gan = keras_gan.GAN(g, d, num_classes=2, seed=0)
     gan.compile(
         d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.9),
@@ -220,17 +222,28 @@ def test_conditional_fit_with_r1_and_r2(tmp_path):
                  keras_gan.penalties.R2(gamma=0.05)],
     )
     rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, (4, 8, 8, 3)).astype("float32")
+    x = rng.uniform(-1, 1, (4, *shape)).astype("float32")
+    before = [np_(w) for w in g.trainable_weights + d.trainable_weights]
+    # Two steps: the zero-initialized last convolutions pass no gradient
+    # to the rest of their block in the first one.
     history = gan.fit(x, np.array([0, 1, 0, 1]), batch_size=2, epochs=1,
                       verbose=0)
     logs = {k: v[-1] for k, v in history.history.items()}
     assert np.isfinite(list(logs.values())).all() and logs["penalty"] > 0
+    after = [np_(w) for w in g.trainable_weights + d.trainable_weights]
+    assert all(np.any(a != b) for a, b in zip(after, before))
     gan.save(tmp_path / "r3gan.keras")
     loaded = keras.saving.load_model(tmp_path / "r3gan.keras")
+    for a, b in zip(loaded.weights, gan.weights):
+        np.testing.assert_array_equal(np_(a), np_(b))
     z, labels = latents(n=2, dim=8), np.array([1, 0], "int32")
-    np.testing.assert_allclose(np_(loaded.generator([z, labels])),
-                               np_(g([z, labels])), atol=1e-5)
-    assert isinstance(loaded.generator.get_layer("b8_up"), BlurResample)
+    images = np_(g([z, labels]))
+    assert images.shape == (2, *shape)
+    np.testing.assert_allclose(np_(loaded.generator([z, labels])), images,
+                               atol=1e-5)
+    np.testing.assert_allclose(np_(loaded.discriminator([images, labels])),
+                               np_(d([images, labels])), atol=1e-5)
+    assert isinstance(loaded.generator.get_layer("b10_up"), BlurResample)
 
 
 @pytest.mark.parametrize(
