@@ -80,6 +80,10 @@ CASES = [
      {0: 4}),
     ("projection", layers.ProjectionHead, {"num_classes": 4}, [(B, 6), (B,)],
      (B, 1), [([(3, 2), (3, 1)], (3, 1))], {1: 4}),
+    ("blur_up", layers.BlurResample, {"mode": "up"}, IMG, (B, 16, 16, 4),
+     [((1, 5, 3, 2), (1, 10, 6, 2))], None),
+    ("blur_down", layers.BlurResample, {"mode": "down", "taps": (1, 1)},
+     IMG, (B, 4, 4, 4), [((1, 5, 7, 2), (1, 3, 4, 2))], None),
     ("projection_sn", layers.ProjectionHead,
      {"num_classes": 4, "spectral_norm": True, "use_bias": False},
      [(B, 6), (B,)], (B, 1), [], {1: 4}),
@@ -92,8 +96,9 @@ CASES = [
     ids=[case[0] for case in CASES],
 )
 def test_layer(cls, kwargs, shape, expected, others, labels, tmp_path):
-    # These two have no weights: there is nothing to train.
-    weightless = (layers.MinibatchStdDev, layers.PixelNormalization)
+    # These have no weights: there is nothing to train.
+    weightless = (layers.MinibatchStdDev, layers.PixelNormalization,
+                  layers.BlurResample)
     run_layer_test(
         cls, kwargs, shape, expected, other_shapes=others, labels=labels,
         tmp_path=tmp_path, training=cls not in weightless,

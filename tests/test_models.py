@@ -20,10 +20,14 @@ def test_dcgan_shapes(size, channels):
 
 
 def test_dcgan_rejects_unsupported_sizes():
-    with pytest.raises(ValueError, match="power-of-two"):
-        keras_gan.models.dcgan(image_shape=(12, 12, 1))
+    with pytest.raises(ValueError, match="`dcgan` supports .* 8 to 128"):
+        keras_gan.models.dcgan(image_shape=(7, 12, 1))
     with pytest.raises(ValueError, match="8 to 128"):
         keras_gan.models.dcgan(image_shape=(256, 256, 3))
+    with pytest.raises(ValueError, match="1 to 4 channels"):
+        keras_gan.models.dcgan(image_shape=(16, 16, 5))
+    with pytest.raises(ValueError, match="`latent_dim` should be a posit"):
+        keras_gan.models.dcgan(image_shape=(16, 16, 1), latent_dim=0)
 
 
 def test_mlp_layout():

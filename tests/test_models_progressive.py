@@ -49,8 +49,9 @@ def test_shapes_and_stages(image_shape):
 def test_widths_double_as_resolution_halves_up_to_a_cap():
     from keras_gan.models._conditioning import widths
 
-    assert widths(8, 4, 32) == [8, 4]
-    assert widths(128, 4, 32) == [32, 32, 32, 16, 8, 4]
+    # levels: doublings from the 4x4 base (1 for 8x8, 5 for 128x128)
+    assert widths(1, 4, 32) == [8, 4]
+    assert widths(5, 4, 32) == [32, 32, 32, 16, 8, 4]
 
 
 def test_generator_stages_are_nearest_upsampled_images():
@@ -160,9 +161,9 @@ def test_schedule():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"image_shape": (12, 12, 3)}, "power-of-two"),
-        ({"image_shape": (16, 8, 3)}, "power-of-two"),
-        ({"image_shape": (16, 16, 2)}, "1 or 3 channels"),
+        ({"image_shape": (12, 12, 3)}, r"power-of-two side \(8, 16, 32"),
+        ({"image_shape": (16, 8, 3)}, "`progressive` supports square"),
+        ({"image_shape": (16, 16, 5)}, "1 to 4 channels"),
         ({"latent_dim": 0}, "`latent_dim` should be a positive integer"),
         ({"filters": 1.5}, "`filters` should be a positive integer"),
     ],

@@ -168,15 +168,16 @@ def test_resnet_attention_at_the_requested_resolution(attention):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"image_shape": (12, 12, 3)}, "power-of-two"),
-    ({"image_shape": (16, 8, 3)}, "power-of-two"),
-    ({"image_shape": (4, 4, 3)}, "power-of-two"),
+    ({"image_shape": (12, 7, 3)}, "`resnet` supports .* 8 to 256"),
+    ({"image_shape": (4, 4, 3)}, "8 to 256"),
+    ({"image_shape": (16, 16, 6)}, "1 to 4 channels"),
     ({"image_shape": (16, 16)}, "`image_shape`"),
     ({"image_shape": (512, 512, 3)}, "8 to 256"),
     ({"filters": 0}, "`filters` should be a positive integer"),
     ({"latent_dim": 2.5}, "`latent_dim` should be a positive integer"),
     ({"num_classes": 0}, "`num_classes`"),
     ({"attention": 32}, r"`attention` should be .* \[4, 8, 16\]"),
+    ({"image_shape": (28, 28, 1), "attention": 4}, r"one of \[7, 14\]"),
     ({"attention": 6}, "`attention=6`"),
     ({"attention": True}, "`attention=True`"),
     ({"spectral_norm": "yes"}, "`spectral_norm`"),

@@ -216,8 +216,9 @@ def test_unconditional_pair_is_a_gan():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"image_shape": (12, 12, 3)}, "power-of-two"),
-        ({"image_shape": (4, 4, 3)}, "power-of-two"),
+        ({"image_shape": (7, 12, 3)}, "`stylegan` supports .* >= 8"),
+        ({"image_shape": (4, 4, 3)}, ">= 8"),
+        ({"image_shape": (8, 8, 0)}, "1 to 4 channels"),
         ({"image_shape": (16, 16)}, "height, width, channels"),
         ({"latent_dim": 0}, "`latent_dim` should be a positive integer"),
         ({"style_dim": 2.5}, "`style_dim` should be a positive integer"),

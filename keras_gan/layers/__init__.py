@@ -17,6 +17,7 @@ from keras_gan.layers.norms import ConditionalBatchNormalization
 from keras_gan.layers.norms import InstanceNormalization
 from keras_gan.layers.norms import MinibatchStdDev
 from keras_gan.layers.norms import PixelNormalization
+from keras_gan.layers.resample import BlurResample
 from keras_gan.layers.residual import ResidualBlock
 from keras_gan.layers.style import AdaptiveInstanceNormalization
 from keras_gan.layers.style import ModulatedConv2D
@@ -24,6 +25,7 @@ from keras_gan.layers.style import NoiseInjection
 
 __all__ = [
     "AdaptiveInstanceNormalization",
+    "BlurResample",
     "ClassEmbedding",
     "ConditionalBatchNormalization",
     "ConvBlock",

@@ -5,6 +5,7 @@ from keras_gan.models.mlp import mlp
 from keras_gan.models.progressive import FadeIn
 from keras_gan.models.progressive import progressive
 from keras_gan.models.progressive import set_progress
+from keras_gan.models.r3gan import r3gan
 from keras_gan.models.resnet import resnet
 from keras_gan.models.sequence import sequence
 from keras_gan.models.stylegan import ConstantInput
@@ -18,6 +19,7 @@ __all__ = [
     "dcgan",
     "mlp",
     "progressive",
+    "r3gan",
     "resnet",
     "sequence",
     "set_progress",

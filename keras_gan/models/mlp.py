@@ -34,7 +34,7 @@ def mlp(image_shape=(28, 28, 1), latent_dim=100, num_classes=None):
     >>> g.output.shape, d.output.shape
     ((None, 8, 8, 1), (None, 1))
     """
-    image_shape = _conditioning.check_image_shape(image_shape)
+    image_shape = _conditioning.check_image_shape(image_shape, builder="mlp")
     g_inputs, x = _conditioning.latent_inputs(latent_dim, num_classes)
     for units in (256, 512, 1024):
         x = layers.Dense(units)(x)

@@ -263,8 +263,9 @@ def progressive(image_shape=(32, 32, 3), latent_dim=128, filters=64):
     during a fade, unlike the paper.
 
     Args:
-        image_shape: tuple `(size, size, channels)`, size a power of two
-            >= 8 and 1, 3 or 4 channels. Defaults to (32, 32, 3). The
+        image_shape: tuple `(size, size, channels)`, square with a power
+            of two side (8, 16, 32, ...: the fixed 4x4-based stages) and 1
+            to 4 channels. Defaults to (32, 32, 3). The
             number of stages is `log2(size) - 1` (4x4, 8x8, ..., size).
         latent_dim: int, size of `z`. Defaults to 128.
         filters: int, channels at full resolution, doubling at every
@@ -287,11 +288,13 @@ def progressive(image_shape=(32, 32, 3), latent_dim=128, filters=64):
     Quality, Stability, and Variation", 2018.
     """
     image_shape = _conditioning.check_image_shape(
-        image_shape, min_size=8, power_of_two=True
+        image_shape, builder="progressive", min_size=8, max_channels=4,
+        power_of_two=True,
     )
     latent_dim = validation.positive_int("latent_dim", latent_dim)
     filters = validation.positive_int("filters", filters)
-    chans = _conditioning.widths(image_shape[0], filters, 8 * filters)
+    levels = int(math.log2(image_shape[0])) - 2
+    chans = _conditioning.widths(levels, filters, 8 * filters)
     progress = float(len(chans) - 1)
     generator = _generator(latent_dim, chans, image_shape[-1], progress)
     discriminator = _discriminator(image_shape, chans, progress)

@@ -1,7 +1,5 @@
 """SNGAN / BigGAN-lite: residual networks with spectral normalization."""
 
-import math
-
 import keras
 from keras import layers
 
@@ -17,15 +15,16 @@ _FORMAT = "channels_last"
 _MAX_MULTIPLIER = 16
 
 
-def _check_attention(attention, size):
+def _check_attention(attention, grid):
     if attention is None or attention is False:
         return None
-    # Feature maps of both networks exist at 4, 8, ..., size / 2.
-    valid = [2**i for i in range(2, int(math.log2(size)))]
+    # Feature maps of both networks exist at every height but the image's.
+    valid = grid.heights()[:-1]
     if isinstance(attention, bool) or attention not in valid:
         raise ValueError(
-            "`attention` should be False or the resolution at which to add "
-            f"self-attention, one of {valid} for {size}x{size} images. "
+            "`attention` should be False or the height of the feature map "
+            f"at which to add self-attention, one of {valid} for "
+            f"{grid.height}x{grid.width} images. "
             f"Received: `attention={attention!r}`"
         )
     return int(attention)
@@ -46,14 +45,15 @@ def resnet(
     attention=False,
     spectral_norm=True,
 ):
-    """The SNGAN / BigGAN-lite residual architecture for square images.
+    """The SNGAN / BigGAN-lite residual architecture, for any image size.
 
-    Generator: `z` -> Dense to a 4x4 map, then one `ResidualBlock` with
+    Generator: `z` -> Dense to a 4x4 map (a small base map in general, see
+    below), then one `ResidualBlock` with
     `resample="up"` and batch norm per doubling of the resolution, then
     batch norm, ReLU, a 3x3 convolution and tanh. Discriminator: SNGAN's
     "optimized" first block (conv, ReLU, conv, average pooling, with a
     pooled 1x1 shortcut: no activation on the raw image), `ResidualBlock`s
-    with `resample="down"` down to 4x4 and one more at 4x4, then ReLU, a
+    with `resample="down"` down to the base map and one more there, then ReLU, a
     sum over positions and a Dense to one logit. Spectral normalization
     (Keras's `SpectralNormalization`) wraps every convolution and dense
     layer of the discriminator; the generator relies on batch norm, as in
@@ -70,17 +70,28 @@ def resnet(
     `SelfAttention` layer follows the `r x r` feature map in both networks
     (SAGAN).
 
+    Any resolution: for an `h x w` image, the number of doublings `n` is
+    chosen from the smaller side so that its base side is 4 to 8; the
+    generator's base map is `ceil(h / 2**n) x ceil(w / 2**n)` and its last
+    map is center-cropped to `h x w` (`Cropping2D`, named "crop"); the
+    discriminator zero-pads its input by the same margins
+    (`ZeroPadding2D`, "pad") and its sum pool runs over the base map.
+    Square power-of-two images need neither (a 4x4 base); 28x28 grows from
+    7x7, 48x80 from 6x10. Block names and `attention` use feature-map
+    heights (for 28x28 images: 7, 14, 28).
+
     Args:
-        image_shape: tuple `(size, size, channels)`, size a power of two
-            from 8 to 256. Defaults to (32, 32, 3).
+        image_shape: tuple `(height, width, channels)`, both sides from 8
+            to 256 and 1 to 4 channels. Defaults to (32, 32, 3).
         latent_dim: int, size of `z`. Defaults to 128.
         filters: int, the base width: the channels of the generator's last
             block and the discriminator's first. Defaults to 64.
         num_classes: int or None; when given, a class-conditional pair
             (conditional batch norm in G, projection head in D).
-        attention: False, or the resolution (4 to size / 2) of the feature
-            maps followed by self-attention in both networks. Defaults to
-            False.
+        attention: False, or the height of the feature maps followed by
+            self-attention in both networks (4 to size / 2 for a
+            power-of-two square; any map but the image-sized one).
+            Defaults to False.
         spectral_norm: bool, whether to spectrally normalize the
             discriminator's layers (including its attention and projection
             head). Defaults to True.
@@ -103,32 +114,30 @@ def resnet(
     Adversarial Networks", 2019; Brock et al., "Large Scale GAN Training
     for High Fidelity Natural Image Synthesis", 2019.
     """
-    size, _, channels = _conditioning.check_image_shape(
-        image_shape, min_size=8, power_of_two=True, max_size=256,
-        builder="resnet",
+    image_shape = _conditioning.check_image_shape(
+        image_shape, builder="resnet", min_size=8, max_size=256,
+        max_channels=4,
     )
+    grid = _conditioning.Grid(image_shape[0], image_shape[1])
     latent_dim = validation.positive_int("latent_dim", latent_dim)
     filters = validation.positive_int("filters", filters)
     if num_classes is not None:
         num_classes = validation.positive_int("num_classes", num_classes)
-    attention = _check_attention(attention, size)
-    if not isinstance(spectral_norm, bool):
-        raise ValueError(
-            "`spectral_norm` should be True or False. Received: "
-            f"`spectral_norm={spectral_norm!r}`"
-        )
-    image_shape = (size, size, channels)
+    attention = _check_attention(attention, grid)
+    spectral_norm = validation.check_bool("spectral_norm", spectral_norm)
     generator = _generator(
-        image_shape, latent_dim, filters, num_classes, attention
+        image_shape, grid, latent_dim, filters, num_classes, attention
     )
     discriminator = _discriminator(
-        image_shape, filters, num_classes, attention, spectral_norm
+        image_shape, grid, filters, num_classes, attention, spectral_norm
     )
     return generator, discriminator
 
 
-def _generator(image_shape, latent_dim, filters, num_classes, attention):
-    size, channels = image_shape[0], image_shape[2]
+def _generator(image_shape, grid, latent_dim, filters, num_classes,
+               attention):
+    channels = image_shape[2]
+    size = grid.padded_h
 
     def width(resolution):
         return filters * min(_MAX_MULTIPLIER, size // resolution)
@@ -138,9 +147,11 @@ def _generator(image_shape, latent_dim, filters, num_classes, attention):
     if num_classes is not None:
         labels = keras.Input((), dtype="int32", name="labels")
         inputs = [z, labels]
-    x = layers.Dense(4 * 4 * width(4), name="dense")(z)
-    x = layers.Reshape((4, 4, width(4)))(x)
-    resolution = 4
+    resolution = grid.base_h
+    x = layers.Dense(
+        grid.base_h * grid.base_w * width(resolution), name="dense"
+    )(z)
+    x = layers.Reshape((grid.base_h, grid.base_w, width(resolution)))(x)
     while True:
         if resolution == attention:
             x = SelfAttention(data_format=_FORMAT, name="attention")(x)
@@ -161,12 +172,13 @@ def _generator(image_shape, latent_dim, filters, num_classes, attention):
     images = layers.Conv2D(
         channels, 3, padding="same", activation="tanh", name="output_conv"
     )(x)
+    images = grid.crop(images)
     return keras.Model(inputs, images, name="generator")
 
 
-def _discriminator(image_shape, filters, num_classes, attention,
+def _discriminator(image_shape, grid, filters, num_classes, attention,
                    spectral_norm):
-    size = image_shape[0]
+    size = grid.padded_h
     images = keras.Input(image_shape, name="images")
     inputs = images
     if num_classes is not None:
@@ -179,12 +191,13 @@ def _discriminator(image_shape, filters, num_classes, attention,
             spectral_norm,
         )
 
+    padded = grid.pad(images)
     # SNGAN's "optimized block": the raw image gets no activation first.
-    h = conv(filters, 3, "input_conv1")(images)
+    h = conv(filters, 3, "input_conv1")(padded)
     h = layers.ReLU()(h)
     h = conv(filters, 3, "input_conv2")(h)
     h = layers.AveragePooling2D(2)(h)
-    skip = layers.AveragePooling2D(2)(images)
+    skip = layers.AveragePooling2D(2)(padded)
     skip = conv(filters, 1, "input_shortcut")(skip)
     x = layers.Add(name="block_input")([h, skip])
     resolution, units = size // 2, filters
@@ -194,7 +207,7 @@ def _discriminator(image_shape, filters, num_classes, attention,
                 spectral_norm=spectral_norm, data_format=_FORMAT,
                 name="attention",
             )(x)
-        if resolution == 4:
+        if resolution == grid.base_h:
             break
         resolution //= 2
         units = min(2 * units, _MAX_MULTIPLIER * filters)
@@ -204,12 +217,14 @@ def _discriminator(image_shape, filters, num_classes, attention,
         )(x)
     x = ResidualBlock(
         units, spectral_norm=spectral_norm, data_format=_FORMAT,
-        name="block_4_final",
+        name=f"block_{grid.base_h}_final",
     )(x)
     x = layers.ReLU()(x)
     # Global sum pooling (SNGAN): the mean over positions, times their count.
     x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Rescaling(16.0, name="sum_pool")(x)
+    x = layers.Rescaling(
+        float(grid.base_h * grid.base_w), name="sum_pool"
+    )(x)
     if num_classes is None:
         logits = _sn(layers.Dense(1, name="logits"), spectral_norm)(x)
     else:

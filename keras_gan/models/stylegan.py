@@ -212,8 +212,8 @@ def _to_rgb(x, style, channels, name):
     )([x, style])
 
 
-def _generator(image_shape, latent_dim, style_dim, mapping_layers, chans,
-               num_classes, style_mixing):
+def _generator(image_shape, grid, latent_dim, style_dim, mapping_layers,
+               chans, num_classes, style_mixing):
     channels = image_shape[-1]
     n = len(chans)
     num_styles = 2 * n  # one per conv layer, plus the last toRGB's
@@ -238,11 +238,12 @@ def _generator(image_shape, latent_dim, style_dim, mapping_layers, chans,
     # StyleGAN2's skip generator: every resolution adds its toRGB output
     # to the upsampled image so far. Block k uses styles 2k-1, 2k (its
     # convs) and 2k+1 (its toRGB), as the official code indexes them.
-    x = ConstantInput((4, 4, chans[0]), name="constant")(w)
-    x = _styled_conv(x, styles[0], chans[0], 3, "b4_1")
-    image = _to_rgb(x, styles[1], channels, "b4_rgb")
+    base = grid.base_h
+    x = ConstantInput((base, grid.base_w, chans[0]), name="constant")(w)
+    x = _styled_conv(x, styles[0], chans[0], 3, f"b{base}_1")
+    image = _to_rgb(x, styles[1], channels, f"b{base}_rgb")
     for k in range(1, n):
-        res = 4 * 2**k
+        res = base * 2**k
         x = layers.UpSampling2D(
             2, interpolation="bilinear", name=f"b{res}_up"
         )(x)
@@ -254,10 +255,11 @@ def _generator(image_shape, latent_dim, style_dim, mapping_layers, chans,
         image = layers.Add(name=f"b{res}_skip")(
             [image, _to_rgb(x, styles[2 * k + 1], channels, f"b{res}_rgb")]
         )
+    image = grid.crop(image)
     return keras.Model(inputs, image, name="generator")
 
 
-def _discriminator(image_shape, chans, num_classes):
+def _discriminator(image_shape, grid, chans, num_classes):
     images = keras.Input(image_shape, name="images")
     inputs = images
     gain = math.sqrt(2.0)
@@ -269,11 +271,12 @@ def _discriminator(image_shape, chans, num_classes):
         )(x)
 
     n = len(chans)
-    x = conv(images, chans[-1], 1, "from_rgb")
+    x = conv(grid.pad(images), chans[-1], 1, "from_rgb")
     # StyleGAN2's residual discriminator: two convs and a downsampling on
     # the main path, a pooled 1x1 conv on the skip, summed / sqrt(2).
+    base = grid.base_h
     for k in reversed(range(1, n)):
-        res = 4 * 2**k
+        res = base * 2**k
         y = conv(x, chans[k], 3, f"b{res}_0")
         y = conv(y, chans[k - 1], 3, f"b{res}_1")
         y = layers.AveragePooling2D(2, name=f"b{res}_down")(y)
@@ -285,10 +288,10 @@ def _discriminator(image_shape, chans, num_classes):
         x = layers.Add(name=f"b{res}_add")([y, skip])
         x = layers.Rescaling(1.0 / math.sqrt(2.0), name=f"b{res}_scale")(x)
     x = MinibatchStdDev(group_size=4, data_format=_FORMAT, name="mbstd")(x)
-    x = conv(x, chans[0], 3, "b4_conv")
+    x = conv(x, chans[0], 3, f"b{base}_conv")
     x = layers.Flatten(name="flatten")(x)
     h = EqualizedDense(
-        chans[0], gain=gain, activation="leaky_relu", name="b4_dense"
+        chans[0], gain=gain, activation="leaky_relu", name=f"b{base}_dense"
     )(x)
     if num_classes is None:
         logits = EqualizedDense(1, name="logits")(h)
@@ -309,7 +312,7 @@ def stylegan(
     num_classes=None,
     style_mixing=0.9,
 ):
-    """A StyleGAN2-lite pair (Karras et al. 2019, 2020) for square images.
+    """A StyleGAN2-lite pair (Karras et al. 2019, 2020), for any image size.
 
     Generator: a mapping network (pixel norm of `z`, then
     `mapping_layers` equalized dense layers with LeakyReLU(0.2) and the
@@ -331,13 +334,22 @@ def stylegan(
     embedding is concatenated to the normalized `z` before the mapping, and
     the discriminator ends in a `ProjectionHead`.
 
+    Any resolution: for an `h x w` image, the number of doublings `n` is
+    chosen from the smaller side so that its base side is 4 to 8; the
+    constant is `ceil(h / 2**n) x ceil(w / 2**n)` and the generator's
+    image is center-cropped to `h x w` at the end (`Cropping2D`, named
+    "crop"); the discriminator zero-pads its input by the same margins
+    (`ZeroPadding2D`, "pad"). Square power-of-two images need neither (a
+    4x4 constant); 28x28 grows from 7x7, 48x80 from 6x10. Layer names use
+    feature-map heights (`b7_1`, `b14_0`, ... for 28x28).
+
     Left out for brevity: the FIR (blur) filters of resampling, the
     truncation trick, path-length regularization, and lazy R1 (pass
     `penalty=keras_gan.penalties.R1(gamma, every=16)` to `compile`).
 
     Args:
-        image_shape: tuple `(size, size, channels)`, size a power of two
-            >= 8 and 1, 3 or 4 channels. Defaults to (32, 32, 3).
+        image_shape: tuple `(height, width, channels)`, both sides >= 8
+            and 1 to 4 channels. Defaults to (32, 32, 3).
         latent_dim: int, size of `z`. Defaults to 128.
         style_dim: int or None, size of `w`; None means `latent_dim`.
         mapping_layers: int, dense layers of the mapping network. Defaults
@@ -367,8 +379,9 @@ def stylegan(
     Improving the Image Quality of StyleGAN", 2020.
     """
     image_shape = _conditioning.check_image_shape(
-        image_shape, min_size=8, power_of_two=True
+        image_shape, builder="stylegan", min_size=8, max_channels=4
     )
+    grid = _conditioning.Grid(image_shape[0], image_shape[1])
     latent_dim = validation.positive_int("latent_dim", latent_dim)
     if style_dim is None:
         style_dim = latent_dim
@@ -382,10 +395,10 @@ def stylegan(
     style_mixing = validation.unit_interval(
         "style_mixing", style_mixing, "a probability"
     )
-    chans = _conditioning.widths(image_shape[0], filters, 8 * filters)
+    chans = _conditioning.widths(grid.levels, filters, 8 * filters)
     generator = _generator(
-        image_shape, latent_dim, style_dim, mapping_layers, chans,
+        image_shape, grid, latent_dim, style_dim, mapping_layers, chans,
         num_classes, style_mixing,
     )
-    discriminator = _discriminator(image_shape, chans, num_classes)
+    discriminator = _discriminator(image_shape, grid, chans, num_classes)
     return generator, discriminator
