@@ -128,7 +128,7 @@ def clean_data_error(error, config):
     """TensorFlow's assertion error of a refused batch, as a `DataError`."""
     if isinstance(error, faults.DataError):
         return error
-    text = str(error)
+    text = str(error).replace("\\'", "'")
     for code in (1, 2, 3):
         if code == 3 and config.num_classes is None:
             continue
