@@ -208,3 +208,31 @@ def test_data_range_argument_is_checked():
         gan.compile(data_range=(1, 0))
     gan.compile(data_range=(0, 255))
     assert gan.data_range == (0.0, 255.0)
+
+
+def test_sample_grid_checks_its_directory_when_training_begins(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    gan = _gan()
+    before = _state(gan)
+    grid = keras_gan.callbacks.SampleGrid(blocker / "grids", num_samples=4)
+    with pytest.raises(ValueError, match="SampleGrid cannot write"):
+        gan.fit(images(16), batch_size=8, verbose=0, callbacks=[grid])
+    _assert_same(before, _state(gan))
+
+
+def test_bad_arguments_are_keras_style():
+    gan = _gan()
+    with pytest.raises(ValueError, match="Received: `steps_per_execution"):
+        gan.compile(steps_per_execution=0)
+    with pytest.raises(ValueError, match="Received: `steps_per_execution"):
+        gan.compile(steps_per_execution=-1)
+    with pytest.raises(ValueError, match="Received: `batch_size"):
+        gan.generate(4, batch_size=0)
+
+
+def test_generate_fills_one_array_in_batches():
+    gan = _gan()
+    out = gan.generate(10, seed=3, batch_size=4)
+    assert out.shape == (10, 4, 4, 1) and out.dtype == np.float32
+    np.testing.assert_array_equal(out, gan.generate(10, seed=3, batch_size=10))
