@@ -199,3 +199,52 @@ def test_mid_epoch_backup_redoes_the_epoch_from_its_first_batch(tmp_path):
     )
     # 3 saved updates, then 2 full epochs of 4: 11 instead of 8.
     assert int(resumed.g_optimizer.iterations) == 3 + 8
+
+
+@pytest.mark.large
+def test_sigkill_at_random_points_then_restart_matches(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    import fault_worker
+
+    fault_worker.train(None, tmp_path / "ref.npz")
+    reference = np.load(tmp_path / "ref.npz")
+    backup, out = str(tmp_path / "backup"), tmp_path / "out.npz"
+    env = dict(os.environ)
+    here = os.path.dirname(__file__)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [here, os.path.dirname(here), env.get("PYTHONPATH", "")]
+    )
+    cmd = [sys.executable, os.path.join(here, "fault_worker.py"), backup,
+           str(out), "0.3"]
+    rng = np.random.default_rng(0)
+    kills = 0
+    for attempt in range(4):
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        # Three kills at random points, then a run to the end.
+        timeout = float(rng.uniform(3.0, 8.0)) if attempt < 3 else 600
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            for name in os.listdir(backup) if os.path.isdir(backup) else []:
+                path = os.path.join(backup, name)
+                if name.endswith(".h5") and not name.startswith("."):
+                    from keras_gan.training import checkpoint
+
+                    assert checkpoint.damage(path) is None, name
+            continue
+        assert proc.returncode == 0
+        break
+    else:
+        pytest.fail("the worker never finished")
+    result = np.load(out)
+    assert kills >= 1
+    for key in reference.files:
+        np.testing.assert_allclose(result[key], reference[key], rtol=1e-6,
+                                   atol=1e-7)
