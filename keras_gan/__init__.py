@@ -9,6 +9,7 @@ from keras_gan import metrics
 from keras_gan import models
 from keras_gan import penalties
 from keras_gan.gan import GAN
+from keras_gan.training.checkpoint import load
 
 __version__ = "0.1.0"
 
@@ -18,6 +19,7 @@ __all__ = [
     "callbacks",
     "data",
     "layers",
+    "load",
     "losses",
     "metrics",
     "models",

@@ -123,6 +123,20 @@ class SampleGrid(keras.callbacks.Callback):
             return image_grid(images, rows=num_classes)
         return image_grid(gan.generate(self.num_samples, seed=self.seed))
 
+    def on_train_begin(self, logs=None):
+        # Fail now, not after the first epoch's training time.
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            probe = os.path.join(self.directory, ".samplegrid_write_test")
+            with open(probe, "wb"):
+                pass
+            os.remove(probe)
+        except OSError as e:
+            raise ValueError(
+                f"SampleGrid cannot write to `directory={self.directory!r}`"
+                f": {e}. Pass a writable directory."
+            ) from e
+
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
             return

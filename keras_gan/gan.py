@@ -6,7 +6,10 @@ from keras import ops
 
 from keras_gan import losses as losses_module
 from keras_gan import training
+from keras_gan.training import checkpoint
+from keras_gan.training import faults
 from keras_gan.training import networks
+from keras_gan.training import resume
 from keras_gan.training import step
 from keras_gan.training.optimizer import GANOptimizer
 from keras_gan.training.seed import ReplicaSeedGenerator
@@ -19,19 +22,6 @@ _Trainer = training.trainer_mixin()
 
 def _default_optimizer():
     return keras.optimizers.Adam(2e-4, beta_1=0.5)
-
-
-def _penalty_list(penalty):
-    penalties = list(penalty) if isinstance(penalty, (list, tuple)) else (
-        [] if penalty is None else [penalty]
-    )
-    for p in penalties:
-        if not callable(getattr(p, "compute", None)):
-            raise ValueError(
-                "`penalty` should be a `keras_gan.penalties` instance or "
-                f"a list of them. Received: `penalty={p!r}`"
-            )
-    return penalties
 
 
 @keras_gan_export
@@ -78,7 +68,7 @@ class GAN(_Trainer, keras.Model):
     >>> x, _ = keras_gan.data.load_digits()
     >>> history = gan.fit(x[:64], batch_size=32, epochs=1, verbose=0)
     >>> sorted(history.history)
-    ['d_fake', 'd_loss', 'd_real', 'g_loss']
+    ['bad_steps', 'd_fake', 'd_loss', 'd_real', 'g_loss', 'loss']
     >>> gan.generate(4, seed=0).shape
     (4, 8, 8, 1)
     """
@@ -126,6 +116,21 @@ class GAN(_Trainer, keras.Model):
         self.ema_warmup = 0
         self._trackers = []
         self._step_config = None
+        self.max_bad_steps = 10
+        self.data_range = None
+        self._fault_error = None
+        # The code of a batch the TensorFlow step refused (see
+        # `training/faults.py`); read by `FaultMonitor`.
+        # (shuffle seed, epochs completed, epoch of the current fit): saved,
+        # so that a resumed run sees the data in the same order.
+        self.training_progress = (
+            seed if seed is not None else int(np.random.randint(2**31 - 1)),
+            0,
+            0,
+        )
+        self.data_fault = keras.Variable(
+            0, dtype="int32", trainable=False, name="data_fault"
+        )
         self.built = True
 
     # ------------------------------------------------------------------
@@ -145,6 +150,8 @@ class GAN(_Trainer, keras.Model):
         jit_compile="auto",
         run_eagerly=False,
         steps_per_execution=1,
+        max_bad_steps=10,
+        data_range="auto",
     ):
         """Configures the GAN for training.
 
@@ -171,6 +178,18 @@ class GAN(_Trainer, keras.Model):
                 JAX, `torch.compile` on PyTorch.
             run_eagerly: bool, debug mode without compilation.
             steps_per_execution: int, steps per compiled call.
+            max_bad_steps: int or None. A step whose loss or gradients are
+                not finite is skipped (weights, batch-norm statistics and
+                optimizer state keep their values) and counted in the
+                `bad_steps` log; `fit` stops with an error once this many
+                steps of one `fit` were skipped. None never stops.
+                Defaults to 10.
+            data_range: "auto" (default), None or `(low, high)`: the range
+                the data should lie in. "auto" reads the generator's last
+                activation (tanh: [-1, 1], sigmoid: [0, 1]; anything else:
+                no check). Batches clearly outside it (by more than half
+                its width) and integer images are refused. None skips the
+                check.
 
         Returns:
             None.
@@ -189,11 +208,15 @@ class GAN(_Trainer, keras.Model):
         g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
         self.loss = losses_module.get(loss)
         self.d_steps = validation.positive_int("d_steps", d_steps)
-        self.penalties = _penalty_list(penalty)
+        self.penalties = networks.penalty_list(penalty)
         if augment is not None and not augment.built:
             augment.build((None,) + self.image_shape)
         self.augment = augment
         self._set_ema(ema_decay, ema_warmup)
+        self.max_bad_steps = validation.check_int(
+            "max_bad_steps", max_bad_steps, 1, allow_none=True
+        )
+        self.data_range = faults.resolve_range(data_range, self.generator)
         optimizer = GANOptimizer(d_optimizer, g_optimizer)
         # Looked up once: walking the layers every step is measurable
         # overhead in eager modes. As with Keras, changes to `trainable`
@@ -211,7 +234,8 @@ class GAN(_Trainer, keras.Model):
             ),
         )
         self._trackers = [
-            keras.metrics.Mean(name=name)
+            (keras.metrics.Sum if name == step.BAD_STEPS else
+             keras.metrics.Mean)(name=name)
             for name in step.log_names(self.penalties, self.augment)
         ]
         self.optimizer.build(self.trainable_variables)
@@ -230,6 +254,10 @@ class GAN(_Trainer, keras.Model):
             jit_compile=jit_compile,
             run_eagerly=run_eagerly,
             steps_per_execution=steps_per_execution,
+            max_bad_steps=self.max_bad_steps,
+            data_range=data_range if data_range in (None, "auto") else list(
+                self.data_range
+            ),
         )
 
     def _set_ema(self, ema_decay, ema_warmup):
@@ -272,25 +300,14 @@ class GAN(_Trainer, keras.Model):
                 d_variables=optimizer.d_variables,
                 g_variables=optimizer.g_variables,
                 trackers=tuple(self._trackers),
+                data_range=self.data_range,
             )
         return self._step_config
 
     def _make_ema_generator(self):
-        source = self.generator
-        if isinstance(source, keras.Sequential) or getattr(
-            source, "_is_graph_network", False
-        ):
-            ema = keras.models.clone_model(source)
-        else:
-            ema = source.__class__.from_config(source.get_config())
-            ema(
-                networks.generator_inputs_spec(
-                    self.latent_dim, self.num_classes
-                )
-            )
-        ema.set_weights(source.get_weights())
-        ema.trainable = False
-        return ema
+        return networks.copy_generator(
+            self.generator, self.latent_dim, self.num_classes
+        )
 
     @property
     def d_optimizer(self):
@@ -342,8 +359,23 @@ class GAN(_Trainer, keras.Model):
             )
         if isinstance(x, (tuple, list)) and y is None and len(x) == 2:
             x, y = x
+        if isinstance(y, np.ndarray) and self.num_classes is not None:
+            faults.check_label_shape(y)
         networks.check_array_labels(y, self.num_classes)
-        return super().fit(x, y, *args, **kwargs)
+        x, y, kwargs = resume.fit_arguments(self, x, y, args, kwargs)
+        self.data_fault.assign(0)
+        self._fault_error = None
+        try:
+            history = super().fit(x, y, **kwargs)
+        except Exception as e:
+            clean = resume.clean_data_error(e, self.step_config())
+            if clean is e:
+                raise
+            raise clean from e
+        error, self._fault_error = self._fault_error, None
+        if error is not None:
+            raise error
+        return history
 
     def train_step(self, *args):
         if self.loss is None:
@@ -401,14 +433,7 @@ class GAN(_Trainer, keras.Model):
         net = self.generator
         if use_ema and self.ema_generator is not None:
             net = self.ema_generator
-        outputs = []
-        for start in range(0, num_samples, batch_size):
-            zb = z[start : start + batch_size]
-            inputs = zb if labels is None else [
-                zb, labels[start : start + batch_size]
-            ]
-            outputs.append(ops.convert_to_numpy(net(inputs, training=False)))
-        return np.concatenate(outputs).astype("float32")
+        return networks.generate_into(net, z, labels, batch_size)
 
     # ------------------------------------------------------------------
     # Saving
@@ -440,7 +465,32 @@ class GAN(_Trainer, keras.Model):
     # one.
     def save_own_variables(self, store):
         store["seed"] = ops.convert_to_numpy(self.seed_generator.state)
+        store["progress"] = np.asarray(self.training_progress, "int64")
 
     def load_own_variables(self, store):
         if "seed" in store:
             self.seed_generator.state.assign(store["seed"])
+        if "progress" in store:
+            self.training_progress = tuple(
+                int(v) for v in np.asarray(store["progress"])
+            )
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """`keras.Model.save`, atomic: the old file stays until it is done.
+
+        The file is written in the same folder under a temporary name and
+        renamed over `filepath` once complete, so a crash or a failed save
+        leaves the previous file intact. Non-finite weights are refused.
+        """
+        checkpoint.save(super().save, self, filepath, overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """`keras.Model.save_weights`, atomic like `save`."""
+        checkpoint.save(
+            super().save_weights, self, filepath, overwrite, **kwargs
+        )
+
+    def load_weights(self, filepath, *args, **kwargs):
+        if checkpoint.is_local(filepath):
+            checkpoint.check_readable(filepath)
+        return super().load_weights(filepath, *args, **kwargs)

@@ -34,7 +34,9 @@ def test_logs_and_history():
     gan = keras_gan.GAN(g, d)
     gan.compile()
     history = gan.fit(images(16), batch_size=8, epochs=2, verbose=0)
-    assert sorted(history.history) == ["d_fake", "d_loss", "d_real", "g_loss"]
+    assert sorted(history.history) == [
+        "bad_steps", "d_fake", "d_loss", "d_real", "g_loss", "loss"
+    ]
     for values in history.history.values():
         assert len(values) == 2 and np.all(np.isfinite(values))
 

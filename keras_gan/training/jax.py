@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import keras
 
+from keras_gan.training import faults
 from keras_gan.training import step
 
 
@@ -26,11 +27,14 @@ class Driver:
         optimizer: the GAN's optimizer (owning both networks' optimizers).
         groups: the variable lists of Keras's JAX state, in its order.
         state: their values.
+        keep: variables the non-finite guard leaves alone (the seed
+            state: a skipped step still draws new latents).
     """
 
-    def __init__(self, optimizer, groups, state):
+    def __init__(self, optimizer, groups, state, keep=()):
         self.optimizer = optimizer
         self.groups = groups
+        self.keep = {id(v) for v in keep}
         self.variables = {}
         self.values = {}
         for variables, values in zip(self.groups, state):
@@ -56,6 +60,18 @@ class Driver:
         }
 
     def minimize(self, loss_fn, variables):
+        # The non-finite guard: every value is selected between before and
+        # after the phase (branch-free, as the loss scaling below).
+        before = dict(self.values)
+        logs, ok = self._minimize(loss_fn, variables)
+        self.values = {
+            k: v if k in self.keep else jnp.where(ok, v, before[k])
+            for k, v in self.values.items()
+        }
+        logs[faults.OK] = ok
+        return logs
+
+    def _minimize(self, loss_fn, variables):
         keys = [id(v) for v in variables]
 
         def compute(train_values):
@@ -66,14 +82,17 @@ class Driver:
             # assign them in its forward pass (SpectralNormalization writes
             # the normalized kernel), and the update then applies to that
             # value, as on TensorFlow and PyTorch.
-            return scaled, (logs, self._collect(scope))
+            return scaled, (logs, self._collect(scope), loss)
 
-        grads, (logs, updates) = jax.grad(compute, has_aux=True)(
+        grads, (logs, updates, loss) = jax.grad(compute, has_aux=True)(
             [self.values[k] for k in keys]
         )
         self.values.update(updates)
         self._apply(grads, variables)
-        return logs
+        if isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
+            # The loss scaling skips non-finite gradients itself.
+            return logs, faults.all_finite(loss)
+        return logs, faults.all_finite(loss, grads)
 
     def _apply(self, grads, variables):
         optimizer = self.optimizer
@@ -165,9 +184,47 @@ class JAXTrainer:
             self.optimizer.variables,
             self.metrics_variables,
         )
-        driver = Driver(self.optimizer, groups, state)
+        driver = Driver(
+            self.optimizer, groups, state, keep=[self.seed_generator.state]
+        )
         logs = step.train_step(self.step_config(), data, driver)
         return logs, driver.state()
+
+    def make_train_function(self, force=False):
+        if self.train_function is not None and not force:
+            return
+        super().make_train_function(force=force)
+        run = self.train_function
+        count = self.steps_per_execution
+
+        def check(batch):
+            config = self.step_config()
+            images, labels = step.unpack(config, batch)
+            faults.check_now(config, images, labels)
+
+        # Batches are checked on the host before the jitted step runs, so
+        # a refused batch raises while the (donated) state is intact.
+        def train_function(state, iterator):
+            checked = faults.CheckedIterator(iterator, count, check)
+            try:
+                checked.fill()
+            except Exception:
+                self._put_back(state)
+                raise
+            return run(state, checked)
+
+        self.train_function = train_function
+
+    def _put_back(self, state):
+        groups = (
+            self.trainable_variables,
+            self.non_trainable_variables,
+            self.optimizer.variables,
+            self.metrics_variables,
+        )
+        for variables, values in zip(groups, state):
+            for variable, value in zip(variables, values):
+                variable.assign(value)
 
     def fit(self, *args, **kwargs):
         # Keras's JAX trainer detaches the variables' values while it

@@ -189,3 +189,55 @@ def sample_labels(labels, num_samples, num_classes, rng):
             f"values from {labels.min()} to {labels.max()}."
         )
     return labels
+
+
+def penalty_list(penalty):
+    penalties = list(penalty) if isinstance(penalty, (list, tuple)) else (
+        [] if penalty is None else [penalty]
+    )
+    for p in penalties:
+        if not callable(getattr(p, "compute", None)):
+            raise ValueError(
+                "`penalty` should be a `keras_gan.penalties` instance or "
+                f"a list of them. Received: `penalty={p!r}`"
+            )
+    return penalties
+
+
+def copy_generator(source, latent_dim, num_classes):
+    """A non-trainable copy of the generator (the EMA generator)."""
+    if isinstance(source, keras.Sequential) or getattr(
+        source, "_is_graph_network", False
+    ):
+        ema = keras.models.clone_model(source)
+    else:
+        ema = source.__class__.from_config(source.get_config())
+        ema(generator_inputs_spec(latent_dim, num_classes))
+    ema.set_weights(source.get_weights())
+    ema.trainable = False
+    return ema
+
+
+def generate_into(net, z, labels, batch_size):
+    """Runs `net` batch by batch into one preallocated float32 array.
+
+    Args:
+        net: the generator.
+        z: latent vectors, `(num_samples, latent_dim)`.
+        labels: int labels `(num_samples,)` or None.
+        batch_size: int.
+
+    Returns:
+        A float32 numpy array `(num_samples, *image_shape)`.
+    """
+    out = None
+    for start in range(0, len(z), batch_size):
+        stop = start + batch_size
+        inputs = z[start:stop]
+        if labels is not None:
+            inputs = [inputs, labels[start:stop]]
+        batch = keras.ops.convert_to_numpy(net(inputs, training=False))
+        if out is None:
+            out = np.empty((len(z),) + batch.shape[1:], "float32")
+        out[start : start + len(batch)] = batch
+    return out

@@ -27,10 +27,15 @@ import keras
 from keras import ops
 
 from keras_gan.penalties import PenaltyContext
+from keras_gan.training import faults
 from keras_gan.training import networks
 
-#: The log names of every step, in the order of the progress bar.
-BASE_LOGS = ("d_loss", "g_loss", "d_real", "d_fake")
+#: The log names of every step, in the order of the progress bar. `loss`
+#: is `d_loss + g_loss` (what `keras.callbacks.TerminateOnNaN` reads).
+BASE_LOGS = ("loss", "d_loss", "g_loss", "d_real", "d_fake")
+
+#: The count of skipped (non-finite) steps in the epoch: a sum, not a mean.
+BAD_STEPS = "bad_steps"
 
 
 def is_adaptive(augment):
@@ -53,7 +58,7 @@ def log_names(penalties, augment):
         names += ("penalty",)
     if is_adaptive(augment):
         names += ("augment_p",)
-    return names
+    return names + (BAD_STEPS,)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +90,7 @@ class StepConfig:
     d_variables: list
     g_variables: list
     trackers: tuple
+    data_range: object = None
 
     @property
     def phase_variables(self):
@@ -132,6 +138,7 @@ def check_batch(config, images, labels):
                 f"{config.num_classes}`) but the data has no labels. "
                 "Pass `(images, labels)` batches, or `fit(x, labels)`."
             )
+        faults.check_label_shape(labels)
         dtype = keras.backend.standardize_dtype(labels.dtype)
         if "int" not in dtype:
             raise ValueError(
@@ -312,19 +319,25 @@ def train_step(config, data, driver):
         The logs: a dict of scalar tensors.
     """
     real, labels = unpack(config, data)
-    logs = {}
+    logs, ok = {}, None
     for _ in range(config.d_steps):
-        logs.update(
-            driver.minimize(
-                lambda: discriminator_phase(config, real, labels, driver),
-                config.d_variables,
-            )
+        phase_logs = driver.minimize(
+            lambda: discriminator_phase(config, real, labels, driver),
+            config.d_variables,
         )
-    logs.update(
-        driver.minimize(
-            lambda: generator_phase(config, real, labels), config.g_variables
-        )
+        ok = faults.merge_ok(ok, phase_logs)
+        logs.update(phase_logs)
+    phase_logs = driver.minimize(
+        lambda: generator_phase(config, real, labels), config.g_variables
     )
+    ok = faults.merge_ok(ok, phase_logs)
+    logs.update(phase_logs)
     if config.ema_generator is not None:
         driver.run(lambda: ema_phase(config))
+    logs["loss"] = logs["d_loss"] + logs["g_loss"]
+    logs[BAD_STEPS] = (
+        ops.zeros((), "float32")
+        if ok is None
+        else 1.0 - ops.cast(ok, "float32")
+    )
     return driver.run(lambda: metrics_phase(config, logs))

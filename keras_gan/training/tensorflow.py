@@ -6,8 +6,10 @@ replicas' gradients, so each replica's loss is divided by the number of
 replicas (Keras's own trainer does the same).
 """
 
+import keras
 import tensorflow as tf
 
+from keras_gan.training import faults
 from keras_gan.training import step
 
 
@@ -35,12 +37,35 @@ def replica_index():
 
 
 class Driver:
-    """The `Driver` protocol (`training/driver.py`) for TensorFlow."""
+    """The `Driver` protocol (`training/driver.py`) for TensorFlow.
 
-    def __init__(self, optimizer):
+    Args:
+        optimizer: the GAN's optimizer.
+        config: the `StepConfig`, or None (no non-finite guard).
+    """
+
+    def __init__(self, optimizer, config=None):
         self.optimizer = optimizer
+        self.config = config
 
     def minimize(self, loss_fn, variables):
+        if self.config is None:
+            return self._minimize(loss_fn, variables)
+        # The non-finite guard: a select between the values before and
+        # after the phase (graph and XLA alike), so a NaN loss or gradient
+        # reaches neither the weights nor the optimizer's state.
+        guarded = list(variables) + faults.state_variables(self.config)
+        guarded += faults.phase_optimizer_variables(
+            self.optimizer, self.config, variables
+        )
+        old = [tf.identity(v.value) for v in guarded]
+        logs, ok = self._minimize(loss_fn, variables, check=True)
+        for v, value in zip(guarded, old):
+            v.assign(tf.where(ok, v.value, value))
+        logs[faults.OK] = ok
+        return logs
+
+    def _minimize(self, loss_fn, variables, check=False):
         with tf.GradientTape() as tape:
             loss, logs = loss_fn()
             replicas = num_replicas()
@@ -50,7 +75,12 @@ class Driver:
             scaled = self.optimizer.scale_loss(loss)
         grads = tape.gradient(scaled, variables)
         self.optimizer.apply(grads, variables)
-        return logs
+        if not check:
+            return logs
+        if isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
+            # The loss scaling skips non-finite gradients itself.
+            return logs, faults.all_finite(loss)
+        return logs, faults.all_finite(loss, grads)
 
     def run(self, fn):
         return fn()
@@ -74,4 +104,27 @@ class TensorFlowTrainer:
 
     def train_step(self, data):
         config = self.step_config()
-        return step.train_step(config, data, Driver(self.optimizer))
+        driver = Driver(self.optimizer, config)
+        images, labels = step.unpack(config, data)
+        checks = faults.batch_checks(config, images, labels)
+        if not checks:
+            return step.train_step(config, data, driver)
+        # A refused batch changes nothing: the whole step sits in the true
+        # branch. Assertions then raise; XLA drops them, so the code of the
+        # fault is also recorded for `FaultMonitor`.
+        ok = tf.reduce_all(tf.stack([check for check, _ in checks]))
+        code = tf.constant(0, "int32")
+        for check, number in reversed(checks):
+            code = tf.where(check, code, number)
+
+        def refuse():
+            self.data_fault.assign(code)
+            return {m.name: m.result() for m in config.trackers}
+
+        logs = tf.cond(
+            ok, lambda: step.train_step(config, data, driver), refuse
+        )
+        with tf.control_dependencies(list(logs.values())):
+            for check, number in checks:
+                tf.debugging.Assert(check, [faults.message(config, number)])
+        return logs

@@ -8,8 +8,10 @@ weights.
 
 import contextlib
 
+import keras
 import torch
 
+from keras_gan.training import faults
 from keras_gan.training import step
 
 
@@ -85,12 +87,18 @@ class Driver:
             while called (their version counters move): the copies are
             then kept for every later step, and dropped otherwise, since
             they cost memory and time.
+        state_variables: the non-trainable variables a phase may assign
+            (batch-norm statistics), restored when the phase is not finite.
     """
 
-    def __init__(self, optimizer, phase_variables, copy_saved_weights):
+    def __init__(
+        self, optimizer, phase_variables, copy_saved_weights,
+        state_variables=(),
+    ):
         self.optimizer = optimizer
         self.phase_variables = phase_variables
         self.copy_saved_weights = copy_saved_weights
+        self.state_variables = list(state_variables)
 
     def minimize(self, loss_fn, variables):
         copy = self.copy_saved_weights is not False
@@ -101,6 +109,11 @@ class Driver:
         )
         every = [v for vs in self.phase_variables for v in vs]
         before = _versions(every) if self.copy_saved_weights is None else None
+        # The non-finite guard (eager): keep the state a forward pass
+        # assigns, and apply nothing when the loss or a gradient is not
+        # finite.
+        with torch.no_grad():
+            state = [v.value.detach().clone() for v in self.state_variables]
         with hooks:
             loss, logs = loss_fn()
         if before is not None:
@@ -111,9 +124,19 @@ class Driver:
             v.value.grad = None
         self.optimizer.scale_loss(loss).backward()
         grads = average_gradients([v.value.grad for v in variables])
+        if isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
+            ok = faults.all_finite(loss)
+        else:
+            ok = faults.all_finite(loss, grads)
         with torch.no_grad():
-            self.optimizer.apply(grads, variables)
-        return {k: v.detach() for k, v in logs.items()}
+            if bool(ok):
+                self.optimizer.apply(grads, variables)
+            else:
+                for v, value in zip(self.state_variables, state):
+                    v.assign(value)
+        logs = {k: v.detach() for k, v in logs.items()}
+        logs[faults.OK] = ok
+        return logs
 
     def run(self, fn):
         with torch.no_grad():
@@ -146,8 +169,14 @@ class TorchTrainer:
             )
             self._replicas_in_sync = True
         config = self.step_config()
+        images, labels = step.unpack(config, data)
+        # Eager: a refused batch raises before anything changes.
+        faults.check_now(config, images, labels)
         driver = Driver(
-            self.optimizer, config.phase_variables, self._copy_saved_weights
+            self.optimizer,
+            config.phase_variables,
+            self._copy_saved_weights,
+            faults.state_variables(config),
         )
         logs = step.train_step(config, data, driver)
         self._copy_saved_weights = driver.copy_saved_weights

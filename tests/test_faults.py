@@ -1,0 +1,238 @@
+"""Faults: non-finite steps, refused batches, atomic saves (issue 13)."""
+
+import keras
+import numpy as np
+import pytest
+from helpers import flat
+from helpers import images
+from helpers import tiny_pair
+from keras import layers
+
+import keras_gan
+from keras_gan.training.faults import DataError
+
+
+def _gan(**compile_kwargs):
+    keras.utils.set_random_seed(0)
+    g, d = tiny_pair()
+    gan = keras_gan.GAN(g, d, seed=0)
+    gan.compile(**compile_kwargs)
+    return gan
+
+
+def _conditional(num_classes=3, **compile_kwargs):
+    keras.utils.set_random_seed(0)
+    z = keras.Input((4,))
+    y = keras.Input((), dtype="int32")
+    h = layers.Concatenate()([z, layers.Embedding(num_classes, 2)(y)])
+    h = layers.BatchNormalization()(layers.Dense(8)(h))
+    out = layers.Dense(16, activation="tanh")(h)
+    g = keras.Model([z, y], layers.Reshape((4, 4, 1))(out))
+    x = keras.Input((4, 4, 1))
+    yd = keras.Input((), dtype="int32")
+    h = layers.Concatenate()(
+        [layers.Flatten()(x), layers.Embedding(num_classes, 2)(yd)]
+    )
+    d = keras.Model([x, yd], layers.Dense(1)(layers.Dense(8)(h)))
+    gan = keras_gan.GAN(g, d, num_classes=num_classes, seed=0)
+    gan.compile(**compile_kwargs)
+    return gan
+
+
+def _state(gan):
+    """Every variable: weights, statistics, optimizers, seed state.
+
+    (Not `data_fault`, where TensorFlow records the code of a refused
+    batch.)
+    """
+    variables = [v for v in gan.variables if v is not gan.data_fault]
+    return flat(variables + gan.optimizer.variables)
+
+
+def _assert_same(before, after):
+    assert len(before) == len(after)
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)
+
+
+def _explode(gan):
+    # Kernels this large overflow float32 in D's forward pass: the loss and
+    # the gradients are not finite, whatever the data.
+    for w in gan.discriminator.trainable_weights:
+        if len(w.shape) == 2:
+            w.assign(np.full(w.shape, 3e38, "float32"))
+
+
+def _without_seed(gan, state):
+    seed = flat([gan.seed_generator.state])[0]
+    return [s for s in state if not (s.shape == seed.shape and
+                                     s.dtype == seed.dtype)]
+
+
+def test_non_finite_steps_change_no_weight_or_optimizer_state():
+    gan = _gan(max_bad_steps=None)
+    _explode(gan)
+    before = _without_seed(gan, _state(gan))
+    history = gan.fit(images(32), batch_size=8, epochs=1, verbose=0)
+    assert history.history["bad_steps"] == [4.0]
+    assert np.isnan(history.history["loss"][0])
+    _assert_same(before, _without_seed(gan, _state(gan)))
+    assert int(gan.g_optimizer.iterations) == 0
+    assert int(gan.d_optimizer.iterations) == 0
+
+
+def test_finite_steps_are_not_counted_and_loss_is_the_sum():
+    gan = _gan()
+    history = gan.fit(images(32), batch_size=8, epochs=1, verbose=0)
+    assert history.history["bad_steps"] == [0.0]
+    np.testing.assert_allclose(
+        history.history["loss"][0],
+        history.history["d_loss"][0] + history.history["g_loss"][0],
+        rtol=1e-5,
+    )
+
+
+def test_fit_stops_after_max_bad_steps_with_advice():
+    gan = _gan(max_bad_steps=3)
+    _explode(gan)
+    before = _without_seed(gan, _state(gan))
+    with pytest.raises(FloatingPointError, match=r"max_bad_steps=3.*learning"):
+        gan.fit(images(64), batch_size=8, epochs=3, verbose=0)
+    _assert_same(before, _without_seed(gan, _state(gan)))
+
+
+def test_terminate_on_nan_stops_a_gan_at_the_first_bad_step():
+    gan = _gan(max_bad_steps=None)
+    _explode(gan)
+    history = gan.fit(
+        images(64), batch_size=8, epochs=3, verbose=0,
+        callbacks=[keras.callbacks.TerminateOnNaN()],
+    )
+    assert len(history.history["loss"]) == 1
+    assert history.history["bad_steps"] == [1.0]
+
+
+def test_non_finite_arrays_are_refused_before_fit():
+    gan = _gan()
+    x = images(32)
+    x[5, 0, 0, 0] = np.nan
+    before = _state(gan)
+    with pytest.raises(ValueError, match=r"non-finite.*index 5"):
+        gan.fit(x, batch_size=8, verbose=0)
+    _assert_same(before, _state(gan))
+
+
+def _tf_data(x, y=None, batch_size=8):
+    import tensorflow as tf
+
+    data = x if y is None else (x, y)
+    return tf.data.Dataset.from_tensor_slices(data).batch(batch_size)
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, x, y):
+        super().__init__()
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x) // 8
+
+    def __getitem__(self, i):
+        return self.x[i * 8 : (i + 1) * 8], self.y[i * 8 : (i + 1) * 8]
+
+
+def test_non_finite_pipeline_batch_is_refused_in_the_step():
+    gan = _gan()
+    x = images(16)
+    x[3] = np.inf
+    before = _state(gan)
+    with pytest.raises(DataError, match="non-finite"):
+        gan.fit(_tf_data(x), epochs=1, verbose=0)
+    _assert_same(before, _state(gan))
+
+
+@pytest.mark.parametrize("kind", ["tf.data", "PyDataset"])
+@pytest.mark.parametrize("bad", [3, 7, -1])
+def test_bad_labels_from_a_pipeline_change_nothing(kind, bad):
+    gan = _conditional()
+    x = images(16)
+    y = np.zeros(16, "int32")
+    y[2] = bad
+    data = _tf_data(x, y) if kind == "tf.data" else _Batches(x, y)
+    before = _state(gan)
+    with pytest.raises(DataError, match=r"outside \[0, 3\)"):
+        gan.fit(data, epochs=1, verbose=0)
+    _assert_same(before, _state(gan))
+
+
+def test_bad_labels_under_tensorflow_xla_are_refused():
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("XLA drops assertions on TensorFlow only")
+    gan = _conditional(jit_compile=True)
+    y = np.full(16, 4, "int32")
+    before = _state(gan)
+    with pytest.raises(DataError, match=r"outside \[0, 3\)"):
+        gan.fit(_tf_data(images(16), y), epochs=1, verbose=0)
+    assert int(gan.data_fault) == 3
+    _assert_same(before, _state(gan))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float32"])
+def test_one_hot_labels_are_named(dtype):
+    gan = _conditional()
+    y = np.eye(3, dtype=dtype)[np.zeros(16, "int32")]
+    with pytest.raises(ValueError, match="one-hot.*argmax"):
+        gan.fit(images(16), y, batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match="one-hot.*argmax"):
+        gan.fit(_tf_data(images(16), y), verbose=0)
+
+
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_images_in_0_255_are_refused_with_the_fix(pipeline):
+    gan = _gan()
+    x = (images(16) * 127.5 + 127.5).astype("float32")
+    data = _tf_data(x) if pipeline else x
+    before = _state(gan)
+    with pytest.raises(ValueError, match="to_unit_range"):
+        gan.fit(data, batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match="to_unit_range"):
+        gan.fit(x.astype("uint8"), batch_size=8, verbose=0)
+    _assert_same(before, _state(gan))
+    gan.compile(data_range=None)
+    gan.fit(data, batch_size=8, verbose=0)
+
+
+def test_data_range_argument_is_checked():
+    gan = _gan()
+    with pytest.raises(ValueError, match="data_range"):
+        gan.compile(data_range=(1, 0))
+    gan.compile(data_range=(0, 255))
+    assert gan.data_range == (0.0, 255.0)
+
+
+def test_sample_grid_checks_its_directory_when_training_begins(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    gan = _gan()
+    before = _state(gan)
+    grid = keras_gan.callbacks.SampleGrid(blocker / "grids", num_samples=4)
+    with pytest.raises(ValueError, match="SampleGrid cannot write"):
+        gan.fit(images(16), batch_size=8, verbose=0, callbacks=[grid])
+    _assert_same(before, _state(gan))
+
+
+def test_bad_arguments_are_keras_style():
+    gan = _gan()
+    with pytest.raises(ValueError, match="Received: `steps_per_execution"):
+        gan.compile(steps_per_execution=0)
+    with pytest.raises(ValueError, match="Received: `steps_per_execution"):
+        gan.compile(steps_per_execution=-1)
+    with pytest.raises(ValueError, match="Received: `batch_size"):
+        gan.generate(4, batch_size=0)
+
+
+def test_generate_fills_one_array_in_batches():
+    gan = _gan()
+    out = gan.generate(10, seed=3, batch_size=4)
+    assert out.shape == (10, 4, 4, 1) and out.dtype == np.float32
+    np.testing.assert_array_equal(out, gan.generate(10, seed=3, batch_size=10))
