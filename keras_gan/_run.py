@@ -223,6 +223,8 @@ class WarningLog:
         if os.path.exists(path):
             with open(path) as f:
                 self.messages = [line.rstrip("\n") for line in f if line]
+        else:
+            open(path, "w").close()
 
     def add(self, message):
         message = " ".join(str(message).split())
