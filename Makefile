@@ -21,6 +21,9 @@ $(VENV)/.demo-installed: pyproject.toml | $(PY)
 
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -q $(DEPS) -e ".[jax,test,docs,examples]"
+	@# The FID reference of tests/test_metrics_fid.py. Without --no-deps,
+	@# torchvision would pull a CUDA torch; its C ops stay unloaded.
+	$(PY) -m pip install -q --no-deps pytorch-fid "torchvision==0.28.0"
 	touch $@ $(VENV)/.demo-installed
 
 install: $(VENV)/.installed

@@ -323,7 +323,9 @@ def test_digits_classifier_is_accurate_cached_and_usable(
     def no_training(path):
         raise AssertionError("the cached weights should be reused")
 
-    monkeypatch.setattr(metrics, "_train_digits_weights", no_training)
+    monkeypatch.setattr(
+        metrics.extractors, "_train_digits_weights", no_training
+    )
     features = metrics.digits_classifier(cache_dir=digits_cache)
     big = load_digits(image_size=16)[0][:5]  # other sizes are resized to 8
     assert tuple(features(big).shape) == (5, 64)
@@ -382,3 +384,13 @@ def test_write_image_validates(tmp_path):
         _tensorboard.write_image(tmp_path, "x", np.zeros((2, 2, 1)), 0)
     with pytest.raises(ValueError, match="shape"):
         _tensorboard.write_image(tmp_path, "x", np.zeros((2, 2), "uint8"), 0)
+
+
+def test_fid_inception_missing_file_says_where_to_get_it(tmp_path):
+    missing = os.path.join(str(tmp_path), "nowhere.pth")
+    with pytest.raises(FileNotFoundError, match="nowhere.pth") as info:
+        metrics.fid_inception(missing)
+    message = str(info.value)
+    assert metrics.fid_network.FID_WEIGHTS_URL in message
+    assert "fid_inception(weights=" in message
+    assert "convert-fid-weights" in message
