@@ -260,16 +260,16 @@ def scan(args):
 def fid(args):
     """`keras-gan fid A B ...`: the metrics command of keras_gan.metrics."""
     try:
-        from keras_gan.metrics import __main__ as metrics_main
+        from keras_gan.metrics import cli as metrics_cli
     except ImportError:
-        metrics_main = None
-    if metrics_main is None or not hasattr(metrics_main, "main"):
+        metrics_cli = None
+    if metrics_cli is None or not hasattr(metrics_cli, "main"):
         print(
             "keras-gan fid: error: not available yet: this install has no "
             "`python -m keras_gan.metrics` command (keras_gan.metrics."
-            "__main__.main).",
+            "cli.main).",
             file=sys.stderr,
         )
         return 2
-    code = metrics_main.main([args.a, args.b, *args.rest])
+    code = metrics_cli.main([args.a, args.b, *args.rest])
     return int(code or 0)

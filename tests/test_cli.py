@@ -269,7 +269,7 @@ def test_fid_subcommand(tmp_path, capsys):
     code = cli.main(["fid", a, b, "--features", "digits"])
     captured = capsys.readouterr()
     try:
-        from keras_gan.metrics import __main__ as metrics_main  # noqa: F401
+        from keras_gan.metrics import cli as metrics_cli  # noqa: F401
     except ImportError:
         assert code == 2 and "not available yet" in captured.err
         return
