@@ -8,6 +8,7 @@ from keras_gan import losses
 from keras_gan import metrics
 from keras_gan import models
 from keras_gan import penalties
+from keras_gan import recipes
 from keras_gan.gan import GAN
 from keras_gan.training.checkpoint import load
 
@@ -24,4 +25,5 @@ __all__ = [
     "metrics",
     "models",
     "penalties",
+    "recipes",
 ]

@@ -1,11 +1,13 @@
-"""Callbacks: sample grids, evaluation, and progressive growing."""
+"""Callbacks: sample grids, evaluation, progress and progressive growing."""
 
 import math
 import os
+import re
 
 import keras
 import numpy as np
 
+from keras_gan._progress import RunProgress  # noqa: F401
 from keras_gan.models.progressive import _fade_layers
 from keras_gan.models.progressive import set_progress
 from keras_gan.utils.export import keras_gan_export
@@ -60,6 +62,12 @@ class SampleGrid(keras.callbacks.Callback):
     has one. For a conditional GAN the grid has one row per class. Pixels
     are mapped from [-1, 1] to 0..255.
 
+    A grid is never overwritten: when the directory already holds grids
+    up to `epoch_0010.png` and training starts again at epoch 1 (a model
+    reloaded with `keras.saving.load_model` and `fit` called without
+    `initial_epoch`), the numbering continues at `epoch_0011.png`. Pass
+    `fit(..., initial_epoch=10)` to continue the epoch count itself.
+
     Args:
         directory: where to write `epoch_0001.png`, `epoch_0002.png`, ...
             (created if missing).
@@ -107,6 +115,34 @@ class SampleGrid(keras.callbacks.Callback):
         self.seed = seed
         self.tensorboard_dir = tensorboard_dir
         self.paths = []
+        self._offset = None
+
+    def _numbers_on_disk(self):
+        if not os.path.isdir(self.directory):
+            return []
+        found = (re.fullmatch(r"epoch_(\d+)\.png", name)
+                 for name in os.listdir(self.directory))
+        return [int(m.group(1)) for m in found if m]
+
+    def on_train_begin(self, logs=None):
+        self._offset = None
+
+    def grid_number(self, epoch):
+        """The file number for a 0-based `epoch` of the current `fit`.
+
+        `epoch + 1`, shifted past the grids already on disk when this
+        `fit` started below them (see above).
+
+        Args:
+            epoch: int, the 0-based epoch as Keras counts it.
+
+        Returns:
+            An int, the number in `epoch_NNNN.png`.
+        """
+        if self._offset is None:
+            on_disk = max(self._numbers_on_disk(), default=0)
+            self._offset = max(0, on_disk - epoch)
+        return epoch + 1 + self._offset
 
     def make_grid(self):
         """Generates the grid for the current model.
@@ -142,9 +178,10 @@ class SampleGrid(keras.callbacks.Callback):
             return
         from PIL import Image
 
+        number = self.grid_number(epoch)
         grid = self.make_grid()
         os.makedirs(self.directory, exist_ok=True)
-        path = os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png")
+        path = os.path.join(self.directory, f"epoch_{number:04d}.png")
         Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid).save(
             path
         )
@@ -153,7 +190,7 @@ class SampleGrid(keras.callbacks.Callback):
             from keras_gan.utils import tensorboard as _tensorboard
 
             _tensorboard.write_image(
-                self.tensorboard_dir, "samples", grid, epoch + 1
+                self.tensorboard_dir, "samples", grid, number
             )
 
     def get_config(self):
