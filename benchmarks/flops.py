@@ -28,7 +28,7 @@ phase runs G and D forward and backward (`3 * (G + D)`), in all
 
 import math
 
-import keras
+import keras  # noqa: F401  (the doctest uses it)
 import numpy as np
 
 

@@ -186,7 +186,8 @@ def main(argv=None):
             print(
                 f"{row['backend']} {model} jit={row['jit']}: none {ms:.1f} "
                 f"ms/step, every=16 {rel['r1_every16']:.2f}x, every=1 "
-                f"{rel['r1_every1']:.2f}x (load {row['loadavg_before'][0]:.1f})",
+                f"{rel['r1_every1']:.2f}x "
+                f"(load {row['loadavg_before'][0]:.1f})",
                 file=sys.stderr, flush=True,
             )
     print(format_table(rows))
