@@ -193,13 +193,16 @@ def build_networks(image_shape, seed=0):
 class Library:
     """The side under test: `keras_gan.GAN` trained with `fit`."""
 
-    def __init__(self, generator, discriminator, jit_compile, seed=0):
+    def __init__(
+        self, generator, discriminator, jit_compile, seed=0, penalty=None
+    ):
         self.gan = keras_gan.GAN(generator, discriminator, seed=seed)
         self.gan.compile(
             d_optimizer=handwritten.make_optimizer(),
             g_optimizer=handwritten.make_optimizer(),
             loss="non_saturating",
             d_steps=1,
+            penalty=penalty,
             jit_compile=jit_compile,
         )
 
@@ -219,33 +222,56 @@ def timed(fn):
     return time.perf_counter() - start
 
 
-def benchmark(model, jit, steps, batch_size, repeats, warmup_steps):
-    image_shape = MODELS[model]
-    (g_lib, d_lib), (g_hw, d_hw) = build_networks(image_shape)
-    rng = np.random.default_rng(0)
-    x = rng.uniform(-1.0, 1.0, (steps * batch_size, *image_shape))
-    x = x.astype("float32")
+def alternate(sides, x, batch_size, steps, repeats, warmup_steps):
+    """Times `sides` (name -> object with `train`) in interleaved rounds.
 
-    sides = {
-        "library": Library(g_lib, d_lib, jit),
-        "handwritten": handwritten.make_loop(g_hw, d_hw, LATENT_DIM, jit),
-    }
-    # Warm-up: compilation (XLA, jax.jit, torch.compile) and first-call
-    # costs are paid here, outside the timed runs.
+    Each side first runs `warmup_steps` steps (compilation and first-call
+    costs), then `repeats` rounds each time every side once, the order
+    rotating from round to round, so that a slow stretch of a shared
+    machine does not always hit the same side.
+
+    Returns:
+        `(times, warmup)`: seconds per timed run, and of the warm-up, by
+        side name.
+    """
     warmup = {}
     for name, side in sides.items():
         warmup[name] = timed(
             lambda: side.train(x, batch_size, min(warmup_steps, steps))
         )
     times = {name: [] for name in sides}
+    names = list(sides)
     for r in range(repeats):
-        # Alternate which side goes first, so that a slow stretch of a noisy
-        # machine does not always land on the same side.
-        order = list(sides) if r % 2 == 0 else list(reversed(sides))
+        shift = r % len(names)
+        order = names[shift:] + names[:shift]
+        if r % 2:
+            order.reverse()
         for name in order:
             times[name].append(
                 timed(lambda: sides[name].train(x, batch_size, steps))
             )
+    return times, warmup
+
+
+def synthetic_images(image_shape, steps, batch_size, seed=0):
+    """`steps` batches of uniform [-1, 1] float32 images."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, (steps * batch_size, *image_shape))
+    return x.astype("float32")
+
+
+def benchmark(model, jit, steps, batch_size, repeats, warmup_steps):
+    image_shape = MODELS[model]
+    (g_lib, d_lib), (g_hw, d_hw) = build_networks(image_shape)
+    x = synthetic_images(image_shape, steps, batch_size)
+    sides = {
+        "library": Library(g_lib, d_lib, jit),
+        "handwritten": handwritten.make_loop(g_hw, d_hw, LATENT_DIM, jit),
+    }
+    load_before = os.getloadavg()
+    times, warmup = alternate(
+        sides, x, batch_size, steps, repeats, warmup_steps
+    )
     return {
         "backend": keras.backend.backend(),
         "model": model,
@@ -255,6 +281,8 @@ def benchmark(model, jit, steps, batch_size, repeats, warmup_steps):
         "repeats": repeats,
         "times_s": times,
         "warmup_s": warmup,
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
     }
 
 
@@ -268,6 +296,8 @@ def environment():
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
+        "nproc": len(os.sched_getaffinity(0)),
+        "loadavg": os.getloadavg(),
         "versions": versions,
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
     }

@@ -1,0 +1,67 @@
+"""The benchmark scripts run, and their FLOP counter counts right."""
+
+import json
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+
+import keras_gan
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import flops  # noqa: E402
+import gpu  # noqa: E402
+
+
+def test_forward_flops_closed_forms():
+    x_in = keras.Input((8, 8, 3))
+    conv = keras.layers.Conv2D(5, 3, strides=2, padding="same")(x_in)
+    up = keras.layers.Conv2DTranspose(2, 4, strides=2, padding="same")(conv)
+    dense = keras.layers.Dense(7)(keras.layers.Flatten()(up))
+    model = keras.Model(x_in, dense)
+    total, rows = flops.forward_flops(
+        model, np.zeros((2, 8, 8, 3), "float32"), details=True
+    )
+    # conv: 4x4 outputs x 3*3*3*5 MACs; transpose: 4x4 inputs x 4*4*5*2
+    # MACs; dense: 8*8*2 inputs x 7.
+    expected = [2 * 16 * 135, 2 * 16 * 160, 2 * 128 * 7]
+    assert [f for _, f in rows] == expected
+    assert total == sum(expected)
+
+
+def test_dcgan_step_flops():
+    g, d = keras_gan.models.dcgan((8, 8, 1), latent_dim=100)
+    f = flops.train_step_flops(g, d, batch_size=64)
+    # G: Dense 100 -> 4*4*64, then a 4x4 transpose conv 64 -> 1 on 4x4.
+    assert f["generator"] == 2 * 100 * 1024 + 2 * 16 * 16 * 64
+    # D: a 4x4 stride-2 conv 1 -> 64 (4x4 outputs), Dense 1024 -> 1.
+    assert f["discriminator"] == 2 * 16 * 16 * 64 + 2 * 1024
+    assert f["step"] == 64 * (4 * f["generator"] + 9 * f["discriminator"])
+
+
+def test_gpu_script_quick(tmp_path):
+    backend = keras.backend.backend()
+    summary = gpu.main([
+        "--quick", "--in-process", "--backends", backend,
+        "--models", "dcgan,r3gan", "--precisions", "float32,mixed_float16",
+        "--output-dir", str(tmp_path),
+    ])
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["quick"] is True
+    rows = saved["results"][0]["rows"]
+    assert {(r["model"], r["precision"]) for r in rows} == {
+        (m, p) for m in ("dcgan", "r3gan")
+        for p in ("float32", "mixed_float16")
+    }
+    for r in rows:
+        assert "error" not in r, r
+        if r["model"] == "r3gan" and "skipped" in r:
+            assert not hasattr(keras_gan.models, "r3gan")
+            continue
+        assert r["images_per_s"] > 0 and r["backend"] == backend
+    table = (tmp_path / "results.md").read_text().splitlines()
+    assert len(table) == 2 + len(rows)
+    assert summary["results"][0]["environment"]["device"]
+    assert keras.config.dtype_policy().name == "float32"
