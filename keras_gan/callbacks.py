@@ -124,9 +124,6 @@ class SampleGrid(keras.callbacks.Callback):
                  for name in os.listdir(self.directory))
         return [int(m.group(1)) for m in found if m]
 
-    def on_train_begin(self, logs=None):
-        self._offset = None
-
     def grid_number(self, epoch):
         """The file number for a 0-based `epoch` of the current `fit`.
 
@@ -160,6 +157,7 @@ class SampleGrid(keras.callbacks.Callback):
         return image_grid(gan.generate(self.num_samples, seed=self.seed))
 
     def on_train_begin(self, logs=None):
+        self._offset = None
         # Fail now, not after the first epoch's training time.
         try:
             os.makedirs(self.directory, exist_ok=True)
