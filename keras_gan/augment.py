@@ -308,17 +308,9 @@ class AdaptiveAugment(DiffAugment):
         **kwargs,
     ):
         super().__init__(policy=policy, **kwargs)
-        if not 0.0 < float(target) < 1.0:
-            raise ValueError(
-                f"`target` should be in (0, 1). Received: `target={target}`"
-            )
-        if int(interval) != interval or interval < 1:
-            raise ValueError(
-                "`interval` should be a positive integer. Received: "
-                f"`interval={interval}`"
-            )
-        if float(speed) <= 0:
-            raise ValueError(f"`speed` should be > 0. Received: {speed}")
+        target = validation.check_float("target", target, 0, 1, False, False)
+        interval = validation.positive_int("interval", interval)
+        speed = validation.positive_float("speed", speed)
         initial_p = validation.unit_interval(
             "initial_p", initial_p, "a probability"
         )

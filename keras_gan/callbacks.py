@@ -10,6 +10,7 @@ import numpy as np
 from keras_gan._progress import RunProgress  # noqa: F401
 from keras_gan.models.progressive import _fade_layers
 from keras_gan.models.progressive import set_progress
+from keras_gan.utils import validation
 from keras_gan.utils.export import keras_gan_export
 
 
@@ -99,16 +100,10 @@ class SampleGrid(keras.callbacks.Callback):
         tensorboard_dir=None,
     ):
         super().__init__()
-        if int(num_samples) != num_samples or num_samples <= 0:
-            raise ValueError(
-                "`num_samples` should be a positive integer. Received: "
-                f"`num_samples={num_samples}`"
-            )
-        if int(every_n_epochs) != every_n_epochs or every_n_epochs <= 0:
-            raise ValueError(
-                "`every_n_epochs` should be a positive integer. Received: "
-                f"`every_n_epochs={every_n_epochs}`"
-            )
+        num_samples = validation.positive_int("num_samples", num_samples)
+        every_n_epochs = validation.positive_int(
+            "every_n_epochs", every_n_epochs
+        )
         self.directory = str(directory)
         self.num_samples = int(num_samples)
         self.every_n_epochs = int(every_n_epochs)
@@ -277,11 +272,7 @@ class GANEvaluator(keras.callbacks.Callback):
             ("every_n_epochs", every_n_epochs),
             ("batch_size", batch_size),
         ):
-            if int(value) != value or value <= 0:
-                raise ValueError(
-                    f"`{arg}` should be a positive integer. Received: "
-                    f"`{arg}={value}`"
-                )
+            validation.positive_int(arg, value)
         self.metrics = list(metrics)
         self.real_data = real_data
         self.num_samples = int(num_samples)
@@ -402,28 +393,14 @@ class ProgressiveGrowing(keras.callbacks.Callback):
 
     def __init__(self, epochs_per_stage, fade_epochs=None):
         super().__init__()
-        if (
-            isinstance(epochs_per_stage, bool)
-            or int(epochs_per_stage) != epochs_per_stage
-            or epochs_per_stage <= 0
-        ):
-            raise ValueError(
-                "`epochs_per_stage` should be a positive integer. Received: "
-                f"`epochs_per_stage={epochs_per_stage}`"
-            )
-        epochs_per_stage = int(epochs_per_stage)
+        epochs_per_stage = validation.positive_int(
+            "epochs_per_stage", epochs_per_stage
+        )
         if fade_epochs is None:
             fade_epochs = epochs_per_stage // 2
-        if (
-            isinstance(fade_epochs, bool)
-            or int(fade_epochs) != fade_epochs
-            or not 0 <= fade_epochs < epochs_per_stage
-        ):
-            raise ValueError(
-                "`fade_epochs` should be an integer in [0, "
-                f"epochs_per_stage) = [0, {epochs_per_stage}). Received: "
-                f"`fade_epochs={fade_epochs}`"
-            )
+        fade_epochs = validation.check_int(
+            "fade_epochs", fade_epochs, 0, epochs_per_stage - 1
+        )
         self.epochs_per_stage = epochs_per_stage
         self.fade_epochs = int(fade_epochs)
         self.history = []

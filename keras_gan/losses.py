@@ -12,6 +12,7 @@ real and fake terms, as in the reference DCGAN and WGAN code.
 import keras
 from keras import ops
 
+from keras_gan.utils import validation
 from keras_gan.utils.export import ConfigObject
 from keras_gan.utils.export import keras_gan_export
 
@@ -144,13 +145,10 @@ class NonSaturating(AdversarialLoss):
     """
 
     def __init__(self, label_smoothing=0.0):
-        label_smoothing = float(label_smoothing)
-        if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(
-                "`label_smoothing` should be in [0, 1), for example 0.1 for "
-                f"a real target of 0.9. Received: `label_smoothing="
-                f"{label_smoothing}`"
-            )
+        # For example 0.1, for a real target of 0.9.
+        label_smoothing = validation.check_float(
+            "label_smoothing", label_smoothing, 0.0, 1.0, max_inclusive=False
+        )
         self.label_smoothing = label_smoothing
 
     def discriminator_loss(
@@ -365,11 +363,7 @@ class AuxiliaryClassifier(AdversarialLoss):
 
     def __init__(self, base_loss="non_saturating", weight=1.0):
         self.base_loss = get(base_loss)
-        if float(weight) < 0:
-            raise ValueError(
-                f"`weight` should be >= 0. Received: `weight={weight}`"
-            )
-        self.weight = float(weight)
+        self.weight = validation.non_negative_float("weight", weight)
         self.uses_real_in_generator_loss = (
             self.base_loss.uses_real_in_generator_loss
         )
