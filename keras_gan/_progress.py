@@ -51,7 +51,7 @@ class RunProgress(keras.callbacks.Callback):
     >>> import io
     >>> bar = RunProgress(stream=io.StringIO())
     >>> bar.total, bar.done = 200, 50
-    >>> bar.line(elapsed=10.0, logs={"d_loss": 0.5})[32:]
+    >>> bar.line(elapsed=10.0, logs={"d_loss": 0.5})[33:]
     ' 25% step 50/200 | 0:10<0:30 | d_loss 0.500'
     """
 
