@@ -25,7 +25,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # `make demo`'s command (the Makefile's demo target runs the same).
 DEMO_BACKEND = "tensorflow"
-DEMO_ARGS = ["train", "digits", "--quiet"]
+DEMO_ARGS = ["train", "digits", "--recipe", "dcgan", "--epochs", "60",
+             "--quiet"]
 
 _BEFORE = r"""
 import json, sys, time
@@ -52,6 +53,7 @@ print("RESULT", json.dumps({"seconds": seconds, "fid": fid(gan)}))
 _AFTER_FID = r"""
 import json, sys
 import keras
+import keras_gan  # registers the saved classes
 sys.path.insert(0, sys.argv[2])
 from demo_time import fid
 state = json.load(open(sys.argv[1] + "/state.json"))
@@ -92,16 +94,20 @@ def _run(code_or_argv, backend, folder):
     return json.loads(lines[-1][len("RESULT "):]) if lines else None
 
 
-def measure(tmp):
+def measure(tmp, after_args, backend, skip_before=False):
     """One round: before, then after. Returns a dict of both."""
     load = os.getloadavg()
-    before = _run(_BEFORE, "tensorflow", os.path.join(tmp, "before"))
+    before = None
+    if not skip_before:
+        before = _run(_BEFORE, "tensorflow", os.path.join(tmp, "before"))
+        print(f"before: {before}", flush=True)
     run = os.path.join(tmp, "after")
-    _run(DEMO_ARGS + ["--out", run], DEMO_BACKEND, run)
-    after = _run(_AFTER_FID, DEMO_BACKEND, run)
+    _run(after_args + ["--out", run], backend, run)
+    after = _run(_AFTER_FID, backend, run)
+    ratio = after["seconds"] / before["seconds"] if before else None
     return {
-        "before": before, "after": after,
-        "time_ratio": after["seconds"] / before["seconds"],
+        "before": before, "after": after, "after_args": after_args,
+        "backend": backend, "time_ratio": ratio,
         "load_average_start": load, "load_average_end": os.getloadavg(),
     }
 
@@ -110,17 +116,27 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--json")
+    parser.add_argument("--after", help="other `keras-gan` arguments to "
+                        "measure instead of the demo's (one string)")
+    parser.add_argument("--backend", default=DEMO_BACKEND)
+    parser.add_argument("--skip-before", action="store_true")
     args = parser.parse_args(argv)
+    after_args = args.after.split() if args.after else DEMO_ARGS
     results = []
     for _ in range(args.rounds):
         with tempfile.TemporaryDirectory() as tmp:
-            results.append(measure(tmp))
+            results.append(measure(tmp, after_args, args.backend,
+                                   args.skip_before))
         r = results[-1]
+        before = "before: skipped"
+        if r["before"]:
+            before = (f"before: {r['before']['seconds']:.1f} s, FID "
+                      f"{r['before']['fid']:.2f}")
+        ratio = f"{r['time_ratio']:.2f}" if r["time_ratio"] else "-"
         print(
-            f"before: {r['before']['seconds']:.1f} s, FID "
-            f"{r['before']['fid']:.2f} | after ({DEMO_BACKEND}, "
-            f"{' '.join(DEMO_ARGS)}): {r['after']['seconds']:.1f} s, FID "
-            f"{r['after']['fid']:.2f} | time ratio {r['time_ratio']:.2f} | "
+            f"{before} | after ({args.backend}, "
+            f"{' '.join(after_args)}): {r['after']['seconds']:.1f} s, FID "
+            f"{r['after']['fid']:.2f} | time ratio {ratio} | "
             f"{os.cpu_count()} cores, load average "
             f"{r['load_average_start'][0]:.1f} -> "
             f"{r['load_average_end'][0]:.1f}  ({time.strftime('%H:%M')})",

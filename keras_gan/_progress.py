@@ -51,7 +51,7 @@ class RunProgress(keras.callbacks.Callback):
     >>> import io
     >>> bar = RunProgress(stream=io.StringIO())
     >>> bar.total, bar.done = 200, 50
-    >>> bar.line(elapsed=10.0, logs={"d_loss": 0.5})[32:]
+    >>> bar.line(elapsed=10.0, logs={"d_loss": 0.5})[33:]
     ' 25% step 50/200 | 0:10<0:30 | d_loss 0.500'
     """
 
@@ -88,13 +88,16 @@ class RunProgress(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
+        self._epoch_base = epoch * self._steps
         if self.total is None:  # the first epoch of this fit: initial_epoch
             self.total = self.epochs * self._steps
-            self.done = epoch * self._steps
+            self.done = self._epoch_base
             self._first_done = self.done
 
     def on_train_batch_end(self, batch, logs=None):
-        self.done += 1
+        # `batch` is the last step run (several per call with
+        # steps_per_execution > 1).
+        self.done = self._epoch_base + batch + 1
         now = time.time()
         if self._first_step is None:
             self._first_step = now

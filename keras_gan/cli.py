@@ -110,7 +110,7 @@ def build_parser():
                        "else the most common size, at most 64 a side")
     length = train.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=_positive, metavar="N",
-                        help="passes over the data (default 30)")
+                        help="passes over the data (default 30; digits 60)")
     length.add_argument("--steps", type=_positive, metavar="N",
                         help="generator updates in all, rounded up to "
                         "whole epochs")
@@ -126,13 +126,14 @@ def build_parser():
                        "checkpoint (epochs, sample numbering, data order); "
                        "--epochs/--steps may raise the total")
     train.add_argument("--checkpoint-every", type=_positive, metavar="N",
-                       help="epochs between checkpoints (default: about "
-                       "10 per run)")
+                       help="epochs between checkpoints (default: 5 per "
+                       "run, and the last epoch)")
     train.add_argument("--keep", type=_positive, default=3, metavar="K",
                        help="checkpoints kept besides best.keras (default 3)")
     train.add_argument("--eval-every", type=_positive, metavar="N",
                        help="epochs between FID / health evaluations "
-                       "(digits: classifier FID; default: as checkpoints)")
+                       "and sample grids (digits: classifier FID; default: 10 "
+                       "per run, and the last epoch)")
     train.add_argument("--quiet", action="store_true",
                        help="no progress bar")
 

@@ -146,7 +146,8 @@ def test_train_a_folder_then_generate_per_class(tmp_path, capsys):
 def test_digits_resume_continues_epochs_samples_and_metrics(tmp_path):
     run = str(tmp_path / "run")
     base = ["train", "digits", "--out", run, "--batch-size", "16",
-            "--recipe", "dcgan", "--quiet", "--checkpoint-every", "1"]
+            "--recipe", "dcgan", "--quiet", "--checkpoint-every", "1",
+            "--keep", "2"]
     assert cli.main(base + ["--steps", "2"]) == 0
     first = _read(run, "samples", "epoch_0001.png")
     assert _grids(run) == ["epoch_0001.png"]
@@ -165,9 +166,11 @@ def test_digits_resume_continues_epochs_samples_and_metrics(tmp_path):
         config = json.load(f)
     assert config["epochs"] == 3 and len(config["resumed"]) == 1
     checkpoints = os.listdir(os.path.join(run, "checkpoints"))
+    # The last 2 kept, and the best by FID.
     assert sorted(checkpoints) == [
-        "best.keras", "epoch_0001.keras", "epoch_0002.keras",
-        "epoch_0003.keras"]
+        "best.keras", "epoch_0002.keras", "epoch_0003.keras"]
+    best = min(range(3), key=lambda i: float(rows[i]["fid"]))
+    assert state["best_fid"] == pytest.approx(float(rows[best]["fid"]))
     # Nothing left to do: a clear message, exit 0.
     assert cli.main(base + ["--resume"]) == 0
 
