@@ -109,6 +109,17 @@ class TensorFlowTrainer:
         checks = faults.batch_checks(config, images, labels)
         if not checks:
             return step.train_step(config, data, driver)
+        if num_replicas() > 1:
+            # tf.distribute refuses a synchronization point (the gradient
+            # all-reduce) inside `tf.cond`: every op of the step depends on
+            # the assertions instead, so a refused batch still changes
+            # nothing (XLA, which drops assertions, is not used here).
+            asserts = [
+                tf.debugging.Assert(check, [faults.message(config, number)])
+                for check, number in checks
+            ]
+            with tf.control_dependencies(asserts):
+                return step.train_step(config, data, driver)
         # A refused batch changes nothing: the whole step sits in the true
         # branch. Assertions then raise; XLA drops them, so the code of the
         # fault is also recorded for `FaultMonitor`.
