@@ -39,13 +39,11 @@ class AdversarialLoss(ConfigObject):
     Examples:
 
     >>> class Linear(AdversarialLoss):
-    ...     def discriminator_loss(
-        self, real_logits, fake_logits, real_labels=None, fake_labels=None
-    ):
+    ...     def discriminator_loss(self, real_logits, fake_logits,
+    ...                            real_labels=None, fake_labels=None):
     ...         return ops.mean(fake_logits) - ops.mean(real_logits)
-    ...     def generator_loss(
-        self, real_logits, fake_logits, real_labels=None, fake_labels=None
-    ):
+    ...     def generator_loss(self, real_logits, fake_logits,
+    ...                        real_labels=None, fake_labels=None):
     ...         return -ops.mean(fake_logits)
     >>> float(Linear().generator_loss(None, ops.ones((2, 1))))
     -1.0

@@ -17,6 +17,7 @@ chooses its normalization by name:
 import math
 
 import keras
+from keras import ops  # noqa: F401 (the examples use it)
 
 from keras_gan.layers import _utils
 from keras_gan.layers.norms import InstanceNormalization
