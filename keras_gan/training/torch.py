@@ -97,6 +97,8 @@ class Driver:
     ):
         self.optimizer = optimizer
         self.phase_variables = phase_variables
+        # Both networks' weights, walked by every phase (versions, grads).
+        self.all_variables = [v for vs in phase_variables for v in vs]
         self.copy_saved_weights = copy_saved_weights
         self.state_variables = list(state_variables)
 
@@ -107,7 +109,7 @@ class Driver:
             if copy
             else contextlib.nullcontext()
         )
-        every = [v for vs in self.phase_variables for v in vs]
+        every = self.all_variables
         before = _versions(every) if self.copy_saved_weights is None else None
         # The non-finite guard (eager): keep the state a forward pass
         # assigns, and apply nothing when the loss or a gradient is not
