@@ -217,6 +217,7 @@ class GAN(_Trainer, keras.Model):
             "max_bad_steps", max_bad_steps, 1, allow_none=True
         )
         self.data_range = faults.resolve_range(data_range, self.generator)
+        faults.warn_probability_output(self.discriminator)
         optimizer = GANOptimizer(d_optimizer, g_optimizer)
         # Looked up once: walking the layers every step is measurable
         # overhead in eager modes. As with Keras, changes to `trainable`

@@ -236,3 +236,43 @@ def test_generate_fills_one_array_in_batches():
     out = gan.generate(10, seed=3, batch_size=4)
     assert out.shape == (10, 4, 4, 1) and out.dtype == np.float32
     np.testing.assert_array_equal(out, gan.generate(10, seed=3, batch_size=10))
+
+
+def _probability_critic(image_shape=(4, 4, 1), final="dense"):
+    x = keras.Input(image_shape)
+    h = layers.Flatten()(x)
+    if final == "dense":
+        out = layers.Dense(1, activation="sigmoid")(h)
+    else:
+        out = layers.Activation("sigmoid")(layers.Dense(1)(h))
+    return keras.Model(x, out)
+
+
+@pytest.mark.parametrize("final", ["dense", "activation"])
+def test_sigmoid_discriminator_is_warned_about_at_compile(final):
+    g, _ = tiny_pair()
+    gan = keras_gan.GAN(g, _probability_critic(final=final))
+    with pytest.warns(UserWarning, match="sigmoid.*raw logits"):
+        gan.compile()
+
+
+@pytest.mark.parametrize(
+    "builder, kwargs",
+    [
+        ("mlp", {}),
+        ("dcgan", {"filters": 8}),
+        ("resnet", {"filters": 8}),
+        ("stylegan", {}),
+        ("r3gan", {}),
+    ],
+)
+def test_library_builders_give_no_probability_warning(builder, kwargs):
+    import warnings
+
+    g, d = getattr(keras_gan.models, builder)(
+        image_shape=(8, 8, 1), latent_dim=8, **kwargs
+    )
+    gan = keras_gan.GAN(g, d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        gan.compile()

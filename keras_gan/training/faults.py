@@ -13,6 +13,7 @@
 """
 
 import collections
+import warnings
 
 import keras
 import numpy as np
@@ -86,6 +87,31 @@ def output_range(generator):
         name = getattr(activation, "__name__", str(activation))
         return _RANGES.get(name)
     return None
+
+
+def warn_probability_output(discriminator):
+    """Warns when the discriminator ends in a sigmoid (or softmax).
+
+    Every `keras_gan.losses` loss takes raw logits; a discriminator that
+    returns probabilities trains with a squashed, wrong loss and no error.
+
+    Args:
+        discriminator: the discriminator network.
+
+    Returns:
+        True when it warned.
+    """
+    if output_range(discriminator) != (0.0, 1.0):
+        return False
+    warnings.warn(
+        "The discriminator's last activation is a sigmoid: it returns "
+        "probabilities, but every `keras_gan.losses` loss takes raw logits "
+        "(the sigmoid is part of the loss). Remove the final sigmoid "
+        "(e.g. `Dense(1)` instead of `Dense(1, activation='sigmoid')`).",
+        UserWarning,
+        stacklevel=3,
+    )
+    return True
 
 
 def resolve_range(data_range, generator):
