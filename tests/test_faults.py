@@ -1,5 +1,7 @@
 """Faults: non-finite steps, refused batches, atomic saves (issue 13)."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -267,8 +269,6 @@ def test_sigmoid_discriminator_is_warned_about_at_compile(final):
     ],
 )
 def test_library_builders_give_no_probability_warning(builder, kwargs):
-    import warnings
-
     g, d = getattr(keras_gan.models, builder)(
         image_shape=(8, 8, 1), latent_dim=8, **kwargs
     )

@@ -71,16 +71,16 @@ def too_many_bad_steps(count, max_bad_steps):
     )
 
 
-def output_range(generator):
-    """The value range of the generator's last activation, if known.
+def output_range(network):
+    """The value range of a network's last activation, if known.
 
     Args:
-        generator: the generator network.
+        network: a generator or a discriminator.
 
     Returns:
         `(low, high)` for a tanh or sigmoid output, else None.
     """
-    for layer in reversed(getattr(generator, "layers", [])):
+    for layer in reversed(getattr(network, "layers", [])):
         activation = getattr(layer, "activation", None)
         if activation is None:
             continue
@@ -90,7 +90,7 @@ def output_range(generator):
 
 
 def warn_probability_output(discriminator):
-    """Warns when the discriminator ends in a sigmoid (or softmax).
+    """Warns when the discriminator's last activation is a sigmoid.
 
     Every `keras_gan.losses` loss takes raw logits; a discriminator that
     returns probabilities trains with a squashed, wrong loss and no error.
