@@ -4,13 +4,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gan import losses as losses_module
 from keras_gan import training
 from keras_gan.training import checkpoint
+from keras_gan.training import compiled
 from keras_gan.training import faults
 from keras_gan.training import networks
 from keras_gan.training import resume
-from keras_gan.training import step
 from keras_gan.training.optimizer import GANOptimizer
 from keras_gan.training.seed import ReplicaSeedGenerator
 from keras_gan.utils import validation
@@ -18,10 +17,6 @@ from keras_gan.utils.export import keras_gan_export
 
 #: This backend's `train_step` (and driver); see `keras_gan/training/`.
 _Trainer = training.trainer_mixin()
-
-
-def _default_optimizer():
-    return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
 
 @keras_gan_export
@@ -204,20 +199,10 @@ class GAN(_Trainer, keras.Model):
         >>> gan.d_steps
         2
         """
-        d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
-        g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
-        self.loss = losses_module.get(loss)
-        self.d_steps = validation.positive_int("d_steps", d_steps)
-        self.penalties = networks.penalty_list(penalty)
-        if augment is not None and not augment.built:
-            augment.build((None,) + self.image_shape)
-        self.augment = augment
-        self._set_ema(ema_decay, ema_warmup)
-        self.max_bad_steps = validation.check_int(
-            "max_bad_steps", max_bad_steps, 1, allow_none=True
-        )
-        self.data_range = faults.resolve_range(data_range, self.generator)
-        faults.warn_probability_output(self.discriminator)
+        options = dict(locals())
+        options.pop("self")
+        options.pop("__class__", None)
+        d_optimizer, g_optimizer = compiled.configure(self, options)
         optimizer = GANOptimizer(d_optimizer, g_optimizer)
         # Looked up once: walking the layers every step is measurable
         # overhead in eager modes. As with Keras, changes to `trainable`
@@ -234,42 +219,12 @@ class GAN(_Trainer, keras.Model):
                 "steps_per_execution", steps_per_execution
             ),
         )
-        self._trackers = [
-            (keras.metrics.Sum if name == step.BAD_STEPS else
-             keras.metrics.Mean)(name=name)
-            for name in step.log_names(self.penalties, self.augment)
-        ]
+        self._trackers = compiled.make_trackers(self)
         self.optimizer.build(self.trainable_variables)
         self._step_config = None
-        self._gan_compile_config = dict(
-            d_optimizer=keras.optimizers.serialize(d_optimizer),
-            g_optimizer=keras.optimizers.serialize(g_optimizer),
-            loss=keras.saving.serialize_keras_object(self.loss),
-            d_steps=self.d_steps,
-            penalty=[
-                keras.saving.serialize_keras_object(p) for p in self.penalties
-            ],
-            augment=keras.saving.serialize_keras_object(augment),
-            ema_decay=self.ema_decay,
-            ema_warmup=self.ema_warmup,
-            jit_compile=jit_compile,
-            run_eagerly=run_eagerly,
-            steps_per_execution=steps_per_execution,
-            max_bad_steps=self.max_bad_steps,
-            data_range=data_range if data_range in (None, "auto") else list(
-                self.data_range
-            ),
+        self._gan_compile_config = compiled.compile_config(
+            self, options, d_optimizer, g_optimizer
         )
-
-    def _set_ema(self, ema_decay, ema_warmup):
-        self.ema_decay = validation.check_float(
-            "ema_decay", ema_decay, 0.0, 1.0, False, False, allow_none=True
-        )
-        self.ema_warmup = validation.check_int("ema_warmup", ema_warmup, 0)
-        if self.ema_decay is None:
-            self.ema_generator = None
-        elif self.ema_generator is None:
-            self.ema_generator = self._make_ema_generator()
 
     def step_config(self):
         """The declared interface that the training step reads.
@@ -279,36 +234,10 @@ class GAN(_Trainer, keras.Model):
             `compile`.
         """
         if self._step_config is None:
-            optimizer = self._gan_optimizer()
-            self._step_config = step.StepConfig(
-                generator=self.generator,
-                discriminator=self.discriminator,
-                ema_generator=self.ema_generator,
-                image_shape=self.image_shape,
-                latent_dim=self.latent_dim,
-                num_classes=self.num_classes,
-                fake_labels=self.fake_labels,
-                discriminator_takes_labels=self.discriminator_takes_labels,
-                seed_generator=self.seed_generator,
-                loss=self.loss,
-                d_steps=self.d_steps,
-                penalties=tuple(self.penalties),
-                augment=self.augment,
-                ema_decay=self.ema_decay,
-                ema_warmup=self.ema_warmup,
-                d_optimizer=optimizer.d_optimizer,
-                g_optimizer=optimizer.g_optimizer,
-                d_variables=optimizer.d_variables,
-                g_variables=optimizer.g_variables,
-                trackers=tuple(self._trackers),
-                data_range=self.data_range,
+            self._step_config = compiled.step_config(
+                self, self._gan_optimizer()
             )
         return self._step_config
-
-    def _make_ema_generator(self):
-        return networks.copy_generator(
-            self.generator, self.latent_dim, self.num_classes
-        )
 
     @property
     def d_optimizer(self):
@@ -339,15 +268,7 @@ class GAN(_Trainer, keras.Model):
         return dict(self._gan_compile_config)
 
     def compile_from_config(self, config):
-        config = dict(config)
-        config["loss"] = losses_module.get(config["loss"])
-        config["penalty"] = [
-            keras.saving.deserialize_keras_object(p) for p in config["penalty"]
-        ] or None
-        config["augment"] = keras.saving.deserialize_keras_object(
-            config["augment"]
-        )
-        self.compile(**config)
+        self.compile(**compiled.from_compile_config(config))
 
     # ------------------------------------------------------------------
     # Training

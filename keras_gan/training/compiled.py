@@ -1,0 +1,157 @@
+"""What `GAN.compile` records: validated options, their config, the step's.
+
+`GAN.compile` keeps its signature and docstring (the public API); the
+bookkeeping lives here so that a new compile option is one argument, one
+validation line and one `StepConfig` field.
+"""
+
+import keras
+
+from keras_gan import losses as losses_module
+from keras_gan.training import faults
+from keras_gan.training import networks
+from keras_gan.training import step
+from keras_gan.utils import validation
+
+
+def default_optimizer():
+    """The DCGAN optimizer, `Adam(2e-4, beta_1=0.5)`, a new object."""
+    return keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+
+def configure(gan, options):
+    """Validates `compile`'s training options and sets them on the GAN.
+
+    Args:
+        gan: the `GAN` being compiled.
+        options: dict of `compile`'s arguments.
+
+    Returns:
+        `(d_optimizer, g_optimizer)`, Keras optimizer instances.
+    """
+    d_optimizer = keras.optimizers.get(
+        options["d_optimizer"] or default_optimizer()
+    )
+    g_optimizer = keras.optimizers.get(
+        options["g_optimizer"] or default_optimizer()
+    )
+    gan.loss = losses_module.get(options["loss"])
+    gan.d_steps = validation.positive_int("d_steps", options["d_steps"])
+    gan.penalties = networks.penalty_list(options["penalty"])
+    augment = options["augment"]
+    if augment is not None and not augment.built:
+        augment.build((None,) + gan.image_shape)
+    gan.augment = augment
+    set_ema(gan, options["ema_decay"], options["ema_warmup"])
+    gan.max_bad_steps = validation.check_int(
+        "max_bad_steps", options["max_bad_steps"], 1, allow_none=True
+    )
+    gan.data_range = faults.resolve_range(
+        options["data_range"], gan.generator
+    )
+    faults.warn_probability_output(gan.discriminator)
+    return d_optimizer, g_optimizer
+
+
+def set_ema(gan, ema_decay, ema_warmup):
+    """Sets the EMA options and creates `gan.ema_generator` when needed."""
+    gan.ema_decay = validation.check_float(
+        "ema_decay", ema_decay, 0.0, 1.0, False, False, allow_none=True
+    )
+    gan.ema_warmup = validation.check_int("ema_warmup", ema_warmup, 0)
+    if gan.ema_decay is None:
+        gan.ema_generator = None
+    elif gan.ema_generator is None:
+        gan.ema_generator = networks.copy_generator(
+            gan.generator, gan.latent_dim, gan.num_classes
+        )
+
+
+def compile_config(gan, options, d_optimizer, g_optimizer):
+    """The serializable form of `compile`'s arguments (`get_compile_config`).
+
+    Args:
+        gan: the compiled `GAN`.
+        options: dict of `compile`'s arguments, as given.
+        d_optimizer: D's optimizer instance.
+        g_optimizer: G's optimizer instance.
+
+    Returns:
+        A dict that `from_compile_config` turns back into `compile` kwargs.
+    """
+    config = dict(options)
+    data_range = options["data_range"]
+    config.update(
+        d_optimizer=keras.optimizers.serialize(d_optimizer),
+        g_optimizer=keras.optimizers.serialize(g_optimizer),
+        loss=keras.saving.serialize_keras_object(gan.loss),
+        d_steps=gan.d_steps,
+        penalty=[
+            keras.saving.serialize_keras_object(p) for p in gan.penalties
+        ],
+        augment=keras.saving.serialize_keras_object(options["augment"]),
+        ema_decay=gan.ema_decay,
+        ema_warmup=gan.ema_warmup,
+        max_bad_steps=gan.max_bad_steps,
+        data_range=data_range if data_range in (None, "auto") else list(
+            gan.data_range
+        ),
+    )
+    return config
+
+
+def from_compile_config(config):
+    """The `compile` kwargs of a `compile_config` dict."""
+    config = dict(config)
+    config["loss"] = losses_module.get(config["loss"])
+    config["penalty"] = [
+        keras.saving.deserialize_keras_object(p) for p in config["penalty"]
+    ] or None
+    config["augment"] = keras.saving.deserialize_keras_object(
+        config["augment"]
+    )
+    return config
+
+
+def make_trackers(gan):
+    """The running-mean (and bad-step sum) metrics of `GAN.metrics`."""
+    return [
+        (keras.metrics.Sum if name == step.BAD_STEPS else
+         keras.metrics.Mean)(name=name)
+        for name in step.log_names(gan.penalties, gan.augment)
+    ]
+
+
+def step_config(gan, optimizer):
+    """The `StepConfig` of a compiled GAN.
+
+    Args:
+        gan: the compiled `GAN`.
+        optimizer: its `GANOptimizer`.
+
+    Returns:
+        A `keras_gan.training.step.StepConfig`.
+    """
+    return step.StepConfig(
+        generator=gan.generator,
+        discriminator=gan.discriminator,
+        ema_generator=gan.ema_generator,
+        image_shape=gan.image_shape,
+        latent_dim=gan.latent_dim,
+        num_classes=gan.num_classes,
+        fake_labels=gan.fake_labels,
+        discriminator_takes_labels=gan.discriminator_takes_labels,
+        seed_generator=gan.seed_generator,
+        loss=gan.loss,
+        d_steps=gan.d_steps,
+        penalties=tuple(gan.penalties),
+        augment=gan.augment,
+        ema_decay=gan.ema_decay,
+        ema_warmup=gan.ema_warmup,
+        d_optimizer=optimizer.d_optimizer,
+        g_optimizer=optimizer.g_optimizer,
+        d_variables=optimizer.d_variables,
+        g_variables=optimizer.g_variables,
+        trackers=tuple(gan._trackers),
+        data_range=gan.data_range,
+    )
