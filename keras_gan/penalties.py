@@ -59,6 +59,9 @@ class PenaltyContext:
             differentiable with respect to the critic's weights.
         seed_generator: the GAN's `keras.random.SeedGenerator`.
         step: the discriminator's update count (a scalar tensor).
+        latents: the latent vectors `z` of `fake`.
+        generator: callable `(z, labels) -> images`, the generator in
+            training mode, detached (no gradient reaches G in this phase).
     """
 
     real: Any
@@ -71,17 +74,52 @@ class PenaltyContext:
     input_gradients: Callable
     seed_generator: Any
     step: Any
+    latents: Any = None
+    generator: Callable = None
 
     def critic_fn(self, labels, augment=False):
         """`images -> logits` with fixed labels, for `input_gradients`."""
         return lambda images: self.critic(images, labels, augment=augment)
 
 
+@dataclasses.dataclass(frozen=True)
+class GeneratorContext:
+    """What a penalty's generator term sees of the generator step.
+
+    Attributes:
+        latents: the latent vectors `z` of `fake`.
+        fake: `G(z)`, differentiable with respect to G's weights.
+        fake_labels: the fake batch's labels, or None.
+        fake_logits: D's adversarial logits on `fake`.
+        generator: callable `(z, labels) -> images`, the generator in
+            training mode (differentiable).
+        critic: callable `(images, labels, augment=False) -> logits`.
+        seed_generator: the GAN's `keras.random.SeedGenerator`.
+        step: the generator's update count (a scalar tensor).
+    """
+
+    latents: Any
+    fake: Any
+    fake_labels: Any
+    fake_logits: Any
+    generator: Callable
+    critic: Callable
+    seed_generator: Any
+    step: Any
+
+
 @keras_gan_export
 class Penalty(ConfigObject):
     """Base class: lazy regularization and the augmentation choice.
 
-    Subclasses implement `compute(context)`.
+    Subclasses implement `compute(context)`, the term added to D's loss.
+    A penalty that also regularizes the generator defines
+    `generator_term(context)` (a `GeneratorContext` in, a float32 scalar
+    added to G's loss out, logged as `g_penalty`); `every` applies to it
+    too, counted in generator updates. A penalty with state (variables,
+    random augmentations) returns its Keras layers from `layers`: the GAN
+    tracks them, so their variables are saved with it and carried through
+    the JAX step.
 
     Args:
         every: int, apply on every `every`-th discriminator update, with the
@@ -106,6 +144,14 @@ class Penalty(ConfigObject):
     def __init__(self, every=1, augment=False):
         self.every = validation.positive_int("every", every)
         self.augment = validation.check_bool("augment", augment)
+
+    #: Optional `generator_term(context)`; None: the penalty acts on D only.
+    generator_term = None
+
+    @property
+    def layers(self):
+        """The Keras layers holding the penalty's state (none here)."""
+        return []
 
     def compute(self, context):
         """The penalty, not yet multiplied by `every`.
@@ -270,3 +316,22 @@ class R2(R1):
     """
 
     _on = "fake"
+
+
+# The consistency and anchor regularizers live in their own module (size);
+# they are part of this namespace. Imported last: they subclass `Penalty`.
+from keras_gan.consistency import BalancedConsistency  # noqa: E402
+from keras_gan.consistency import LatentConsistency  # noqa: E402
+from keras_gan.consistency import LeCam  # noqa: E402
+
+__all__ = [
+    "BalancedConsistency",
+    "GeneratorContext",
+    "GradientPenalty",
+    "LatentConsistency",
+    "LeCam",
+    "Penalty",
+    "PenaltyContext",
+    "R1",
+    "R2",
+]

@@ -38,6 +38,11 @@ def configure(gan, options):
     gan.loss = losses_module.get(options["loss"])
     gan.d_steps = validation.positive_int("d_steps", options["d_steps"])
     gan.penalties = networks.penalty_list(options["penalty"])
+    # Layers holding penalties' state (LeCam's anchors, bCR's augmentation):
+    # tracked by the GAN, so they are saved and carried in the JAX state.
+    gan.penalty_layers = [
+        layer for p in gan.penalties for layer in getattr(p, "layers", [])
+    ]
     augment = options["augment"]
     if augment is not None and not augment.built:
         augment.build((None,) + gan.image_shape)

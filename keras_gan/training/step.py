@@ -26,6 +26,7 @@ import dataclasses
 import keras
 from keras import ops
 
+from keras_gan.penalties import GeneratorContext
 from keras_gan.penalties import PenaltyContext
 from keras_gan.training import faults
 from keras_gan.training import networks
@@ -56,6 +57,8 @@ def log_names(penalties, augment):
     names = BASE_LOGS
     if penalties:
         names += ("penalty",)
+    if generator_terms(penalties):
+        names += ("g_penalty",)
     if is_adaptive(augment):
         names += ("augment_p",)
     return names + (BAD_STEPS,)
@@ -210,9 +213,8 @@ def discriminator_phase(config, real, labels, driver):
     """D's loss on reals and detached fakes, plus the penalties."""
     batch_size = ops.shape(real)[0]
     f_labels = fake_labels(config, labels, batch_size)
-    fake = ops.stop_gradient(
-        generate(config, latents(config, batch_size), f_labels)
-    )
+    z = latents(config, batch_size)
+    fake = ops.stop_gradient(generate(config, z, f_labels))
     real_out = discriminate(config, real, labels)
     fake_out = discriminate(config, fake, f_labels)
     loss = config.loss.discriminator_loss(
@@ -237,6 +239,10 @@ def discriminator_phase(config, real, labels, driver):
             input_gradients=driver.input_gradients,
             seed_generator=config.seed_generator,
             step=config.d_optimizer.iterations,
+            latents=z,
+            generator=lambda z, lab: ops.stop_gradient(
+                generate(config, z, lab)
+            ),
         )
         penalty = penalty_phase(config, context, driver)
         logs["penalty"] = penalty
@@ -253,35 +259,74 @@ def penalty_phase(config, context, driver):
     A lazy penalty (`every=k > 1`) runs under `driver.cond`: on the other
     steps its forward and second-order backward are not computed at all.
     """
+    return _lazy_sum(config.penalties, "compute", context, driver)
+
+
+def generator_terms(penalties):
+    """The penalties that also add a term to G's loss (`generator_term`)."""
+    return [
+        p for p in penalties if callable(getattr(p, "generator_term", None))
+    ]
+
+
+def generator_penalty_phase(penalties, context, driver):
+    """The sum of the penalties' generator terms, lazily as in D's phase."""
+    return _lazy_sum(penalties, "generator_term", context, driver)
+
+
+def _lazy_sum(penalties, method, context, driver):
     total = ops.zeros((), "float32")
-    for penalty in config.penalties:
+    for penalty in penalties:
+        fn = getattr(penalty, method)
         if penalty.every == 1:
-            value = penalty.compute(context)
+            value = fn(context)
         else:
             due = ops.equal(
                 ops.mod(ops.cast(context.step, "int32"), penalty.every), 0
             )
             value = driver.cond(
                 due,
-                lambda p=penalty: ops.cast(p.compute(context), "float32")
-                * float(p.every),
+                lambda fn=fn, k=penalty.every: ops.cast(fn(context), "float32")
+                * float(k),
                 lambda: ops.zeros((), "float32"),
             )
         total = total + ops.cast(value, "float32")
     return total
 
 
-def generator_phase(config, real, labels):
-    """G's loss through D (on reals too for relativistic losses)."""
+def generator_phase(config, real, labels, driver=None):
+    """G's loss through D (on reals too for relativistic losses).
+
+    Penalties with a `generator_term` (zCR) add it to G's loss, logged as
+    `g_penalty`.
+    """
     batch_size = ops.shape(real)[0]
     f_labels = fake_labels(config, labels, batch_size)
-    fake = generate(config, latents(config, batch_size), f_labels)
+    z = latents(config, batch_size)
+    fake = generate(config, z, f_labels)
     fake_out = discriminate(config, fake, f_labels)
     real_out = None
     if config.loss.uses_real_in_generator_loss:
         real_out = discriminate(config, real, labels)
     loss = config.loss.generator_loss(real_out, fake_out, labels, f_labels)
-    return loss, {"g_loss": loss}
+    logs = {}
+    terms = generator_terms(config.penalties)
+    if terms:
+        logs["g_penalty"] = generator_penalty_phase(terms, GeneratorContext(
+            latents=z,
+            fake=fake,
+            fake_labels=f_labels,
+            fake_logits=adversarial(fake_out),
+            generator=lambda z, lab: generate(config, z, lab),
+            critic=lambda images, lab, augment=False: adversarial(
+                discriminate(config, images, lab, augment=augment)
+            ),
+            seed_generator=config.seed_generator,
+            step=config.g_optimizer.iterations,
+        ), driver)
+        loss = loss + logs["g_penalty"]
+    logs["g_loss"] = loss
+    return loss, logs
 
 
 def ema_phase(config):
@@ -328,7 +373,8 @@ def train_step(config, data, driver):
         ok = faults.merge_ok(ok, phase_logs)
         logs.update(phase_logs)
     phase_logs = driver.minimize(
-        lambda: generator_phase(config, real, labels), config.g_variables
+        lambda: generator_phase(config, real, labels, driver),
+        config.g_variables,
     )
     ok = faults.merge_ok(ok, phase_logs)
     logs.update(phase_logs)
