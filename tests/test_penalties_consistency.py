@@ -9,6 +9,7 @@ from keras import ops
 
 import keras_gan
 from keras_gan import penalties
+from keras_gan.training import step
 
 SHAPE = (2, 2, 1)
 W = np.array([[0.3], [-1.2], [2.0], [0.5]], "float32")
@@ -205,10 +206,14 @@ def test_latent_consistency_terms_reach_the_right_network():
 def test_latent_consistency_lazy_generator_term():
     gan, _, _ = _zcr_gan(1.0, 1.0, g_lr=0.0, every=2)
     x = images(4, shape=SHAPE)
-    terms = [
-        gan.fit(x, batch_size=4, epochs=1, verbose=0).history["g_penalty"][0]
+    histories = [
+        gan.fit(x, batch_size=4, epochs=1, verbose=0).history
         for _ in range(3)
     ]
+    assert sorted(histories[0]) == sorted(
+        step.log_names(gan.penalties, gan.augment)
+    )
+    terms = [h["g_penalty"][0] for h in histories]
     assert terms[0] < 0 and terms[1] == 0.0 and terms[2] < 0
 
 
