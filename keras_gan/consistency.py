@@ -264,6 +264,13 @@ class BalancedConsistency(Penalty):
             + _weight_value(self.weight_fake, context.step) * terms[1]
         )
 
+    def __repr__(self):
+        return (
+            f"BalancedConsistency(weight_real={self.weight_real!r}, "
+            f"weight_fake={self.weight_fake!r}, augment={self.augment!r}, "
+            f"every={self.every})"
+        )
+
     def get_config(self):
         return {
             "weight_real": _weight_config(self.weight_real),
