@@ -68,6 +68,21 @@ def test_d_overfit_is_the_mean_sign_of_real_logits():
     assert d_overfit(d, x, batch_size=3) == pytest.approx(0.5)
 
 
+def test_d_overfit_runs_batch_norm_as_in_training_and_restores_it():
+    d = keras.Sequential([
+        keras.Input((1,)),
+        layers.BatchNormalization(center=False, scale=False),
+        layers.Dense(1, kernel_initializer="ones", use_bias=False),
+    ])
+    x = np.array([[1.0], [2.0], [3.0], [4.0]])
+    before = [keras.ops.convert_to_numpy(w) for w in d.non_trainable_weights]
+    # Batch statistics: x - 2.5 has signs - - + +; moving ones: all +.
+    assert d_overfit(d, x) == 0.0
+    assert d_overfit(d, x, training=False) == 1.0
+    for w, b in zip(d.non_trainable_weights, before):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(w), b)
+
+
 # ----------------------------------------------------------------------
 # Networks for the runs
 def _constant_generator(latent_dim=4, image_shape=SHAPE):
@@ -142,32 +157,45 @@ def test_collapse_is_flagged_once_with_what_to_try():
     assert len(history.history["d_loss"]) == 4  # "warn" does not stop
 
 
-def test_collapse_waits_for_warmup_steps():
+def test_flags_wait_for_warmup_steps():
     real = images(32, SHAPE)
     gan = _gan(_constant_generator())
-    monitor = TrainingMonitor(real, warmup_steps=1000)
-    gan.fit(real, batch_size=16, epochs=2, verbose=0, callbacks=[monitor])
-    assert monitor.flags == []
+    monitor = TrainingMonitor(real, warmup_steps=6)  # 2 per epoch here
+    with pytest.warns(UserWarning, match="collapsed"):
+        gan.fit(real, batch_size=16, epochs=4, verbose=0,
+                callbacks=[monitor])
+    assert monitor.flags == [(3, "collapse"), (4, "collapse")]
+
+
+def _shifted_generator(image_shape=SHAPE):
+    """G(z) = 0.1 tanh(z) - 0.8: as varied as `_shifted_data`, far from it."""
+    z = keras.Input((math.prod(image_shape),))
+    x = _identity_generator(image_shape)(z)
+    return keras.Model(z, layers.Rescaling(0.1, offset=-0.8)(x))
+
+
+def _shifted_data(n):
+    return 0.1 * images(n, SHAPE, seed=1) + 0.8
 
 
 def test_winning_discriminator_stops_training():
-    # D learns 100x faster than G, against a generator that cannot vary:
-    # D separates the constant fake from the data, d_loss -> 0.
-    real = images(32, SHAPE)
-    gan = _gan(_constant_generator(), d_lr=5e-2, g_lr=5e-4)
-    monitor = TrainingMonitor(real, on_failure="stop", warmup_steps=10**6,
-                              patience=2)
+    # D learns 100x faster than G and the fakes sit far from the data: D
+    # separates them, d_loss -> 0 and g_loss climbs; diversity stays ~1.
+    real = _shifted_data(32)
+    gan = _gan(_shifted_generator(), d_lr=5e-2, g_lr=5e-4)
+    monitor = TrainingMonitor(real, on_failure="stop", warmup_steps=0)
     with pytest.warns(UserWarning, match="discriminator has won") as rec:
         history = gan.fit(real, batch_size=8, epochs=30, verbose=0,
                           callbacks=[monitor])
     won = [str(w.message) for w in rec if "has won" in str(w.message)]
     assert "stopped" in won[0] and "lower discriminator learning" in won[0]
     epochs_run = len(history.history["d_loss"])
-    assert epochs_run < 30 and monitor.flags[-1] == (
-        epochs_run, "discriminator_won"
-    )
-    assert min(history.history["d_loss"][-2:]) < 0.05
+    assert epochs_run < 30
+    assert monitor.flags == [(epochs_run, "discriminator_won")]
+    assert max(history.history["d_loss"][-2:]) < 0.05
+    assert history.history["g_loss"][-1] > history.history["g_loss"][0]
     assert history.history["d_overfit"][-1] == 1.0
+    assert min(history.history["diversity"]) > 0.8
 
 
 def _ready_monitor(**kwargs):
@@ -209,12 +237,28 @@ def test_unbounded_losses_never_count_as_won():
     assert len(_monitor_warnings(record)) == 1
 
 
+def _conditional_pair(num_classes=3, latent_dim=4, image_shape=SHAPE):
+    """Dense G([z, label]) and D([images, label]), labels embedded."""
+    z = keras.Input((latent_dim,))
+    label = keras.Input((), dtype="int32")
+    e = layers.Flatten()(layers.Embedding(num_classes, 4)(label))
+    x = layers.Dense(math.prod(image_shape), activation="tanh")(
+        layers.Concatenate()([z, e])
+    )
+    g = keras.Model([z, label], layers.Reshape(image_shape)(x))
+    image = keras.Input(image_shape)
+    d_label = keras.Input((), dtype="int32")
+    e = layers.Flatten()(layers.Embedding(num_classes, 4)(d_label))
+    h = layers.Concatenate()([layers.Flatten()(image), e])
+    d = keras.Model([image, d_label], layers.Dense(1)(h))
+    return g, d
+
+
 def test_conditional_gan_uses_labels():
-    g, d = keras_gan.models.dcgan(image_shape=(8, 8, 1), latent_dim=8,
-                                  filters=4, num_classes=3)
+    g, d = _conditional_pair()
     gan = keras_gan.GAN(g, d, num_classes=3, seed=0)
-    gan.compile()
-    x = images(12, (8, 8, 1))
+    gan.compile(jit_compile=keras.backend.backend() == "jax")
+    x = images(12, SHAPE)
     y = np.arange(12) % 3
     monitor = TrainingMonitor((x, y), num_samples=9, warmup_steps=10**6)
     history = gan.fit(x, y, batch_size=6, epochs=1, verbose=0,
@@ -232,6 +276,10 @@ def test_conditional_gan_uses_labels():
     bare.set_model(gan)
     with pytest.raises(ValueError, match=r"real_data=\(images, labels\)"):
         bare.on_train_begin()
+    raw = TrainingMonitor(((x + 1) * 127.5, y))  # pixels in [0, 255]
+    raw.set_model(gan)
+    with pytest.raises(ValueError, match="`real_data` has values"):
+        raw.on_train_begin()
 
 
 def test_validation_and_config():

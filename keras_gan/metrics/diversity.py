@@ -201,11 +201,18 @@ def diversity_ratio(real_images, fake_images, features=None, **kwargs):
 
 
 @keras_gan_export
-def d_overfit(discriminator, images, labels=None, batch_size=256):
+def d_overfit(
+    discriminator, images, labels=None, batch_size=256, training=True
+):
     """ADA's overfitting heuristic `r_t = E[sign(D(x_real))]`.
 
     The mean sign of the discriminator's raw outputs (logits) on real
-    images, here on a fixed batch and without augmentation. Near 0 the
+    images, here on a given batch and without augmentation. By default
+    the discriminator runs as in the training step (`training=True`:
+    batch statistics in batch normalization, whose moving averages and
+    any other non-trainable state, such as spectral normalization's
+    vectors, are put back afterwards): in inference mode a batch-norm
+    discriminator can score the same reals very differently. Near 0 the
     discriminator cannot tell these images from fakes; near 1 it calls
     every one of them real, which on training images means it has
     memorized them (ADA raises its augmentation when `r_t` exceeds 0.6).
@@ -220,6 +227,8 @@ def d_overfit(discriminator, images, labels=None, batch_size=256):
         labels: int labels `(n,)` for a discriminator that takes
             `[images, labels]`, else None.
         batch_size: int, images per call. Defaults to 256.
+        training: bool, run D in training mode (see above). Defaults to
+            True.
 
     Returns:
         A float in [-1, 1].
@@ -236,16 +245,30 @@ def d_overfit(discriminator, images, labels=None, batch_size=256):
     """
     images = _as_array("images", images, min_count=1)
     batch_size = validation.positive_int("batch_size", batch_size)
+    training = validation.check_bool("training", training)
     if labels is not None:
         labels = np.asarray(labels, "int32").reshape(-1)
+    state = [
+        (v, keras.ops.convert_to_numpy(v))
+        for v in discriminator.non_trainable_variables
+    ]
+    try:
+        total = _sign_sum(discriminator, images, labels, batch_size, training)
+    finally:
+        for variable, value in state:
+            variable.assign(value)
+    return float(total / len(images))
+
+
+def _sign_sum(discriminator, images, labels, batch_size, training):
     total = 0.0
     for start in range(0, len(images), batch_size):
         inputs = images[start : start + batch_size].astype("float32")
         if labels is not None:
             inputs = [inputs, labels[start : start + batch_size]]
-        out = discriminator(inputs, training=False)
+        out = discriminator(inputs, training=training)
         if isinstance(out, (list, tuple)):
             out = out[0]
         out = np.asarray(keras.ops.convert_to_numpy(out), "float64")
         total += np.sign(out.reshape(len(out), -1)[:, 0]).sum()
-    return float(total / len(images))
+    return total
