@@ -354,9 +354,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         if steps < self.warmup_steps:
             return
         ratios = [w[0] for w in self._window]
-        if all(
-            r < self.collapse_threshold for r in ratios
-        ):
+        if all(r < self.collapse_threshold for r in ratios):
             self._flag(
                 epoch,
                 COLLAPSE,
