@@ -1,4 +1,5 @@
-"""Callbacks: sample grids, evaluation, progress and progressive growing."""
+"""Callbacks: sample grids, evaluation, training health, progress and
+progressive growing (`TrainingMonitor` lives in `keras_gan.monitor`)."""
 
 import math
 import os
@@ -10,6 +11,7 @@ import numpy as np
 from keras_gan._progress import RunProgress  # noqa: F401
 from keras_gan.models.progressive import _fade_layers
 from keras_gan.models.progressive import set_progress
+from keras_gan.monitor import TrainingMonitor  # noqa: F401
 from keras_gan.utils import validation
 from keras_gan.utils.export import keras_gan_export
 

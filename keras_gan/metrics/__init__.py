@@ -10,8 +10,8 @@ download-free alternative for scikit-learn's digits.
 
 The package: `extractors` and `fid_network` (the networks), `base`
 (batching and the shared metric machinery), `frechet`, `kernel`,
-`inception_score`, `manifold`, `conditional`, `memorization` (the
-metrics), `cli` (`python -m keras_gan.metrics`).
+`inception_score`, `manifold`, `conditional`, `memorization`,
+`diversity` (the metrics), `cli` (`python -m keras_gan.metrics`).
 """
 
 from keras_gan.metrics.base import _accumulator_dtype  # noqa: F401
@@ -19,6 +19,10 @@ from keras_gan.metrics.base import _image_batches  # noqa: F401
 from keras_gan.metrics.base import _to_numpy  # noqa: F401
 from keras_gan.metrics.conditional import IntraClassFrechetDistance
 from keras_gan.metrics.conditional import classification_accuracy_score
+from keras_gan.metrics.diversity import d_overfit
+from keras_gan.metrics.diversity import diversity
+from keras_gan.metrics.diversity import diversity_ratio
+from keras_gan.metrics.diversity import pixel_features
 from keras_gan.metrics.extractors import INCEPTION_SIZE
 from keras_gan.metrics.extractors import ImageInput
 from keras_gan.metrics.extractors import digits_classifier
@@ -54,13 +58,17 @@ __all__ = [
     "Memorization",
     "classification_accuracy_score",
     "convert_fid_weights",
+    "d_overfit",
     "density_coverage",
     "digits_classifier",
+    "diversity",
+    "diversity_ratio",
     "fid_inception",
     "frechet_distance",
     "inception_v3",
     "kernel_distance",
     "knn_radii",
     "memorization",
+    "pixel_features",
     "precision_recall",
 ]
