@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BACKENDS ?= tensorflow jax torch
+# pytest-xdist workers per backend: the tests are mostly single-threaded
+# Python (tracing, compiling tiny programs), so two workers keep both cores
+# busy. `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 2
 # torch==2.13.0 is a CPU wheel; a plain `torch` would pull a multi-GB CUDA
 # build. tensorflow-cpu keeps CI free of GPU libraries.
 DEPS := "torch==2.13.0" tensorflow-cpu
@@ -44,7 +48,8 @@ test: $(VENV)/.installed lint
 	  --xla_llvm_disable_expensive_passes=true"; \
 	for b in $(BACKENDS); do \
 	  echo "=== KERAS_BACKEND=$$b"; \
-	  KERAS_BACKEND=$$b $(PY) -m pytest -q --doctest-modules tests keras_gan; \
+	  KERAS_BACKEND=$$b $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile \
+	    --doctest-modules tests keras_gan; \
 	done
 	$(MAKE) docs
 
