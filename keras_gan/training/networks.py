@@ -244,7 +244,14 @@ def generate_into(net, z, labels, batch_size):
 
 
 def batch_norm_layers(model):
-    """The `keras.layers.BatchNormalization` layers of a model, nested too."""
+    """The `keras.layers.BatchNormalization` layers of a model, nested too.
+
+    Args:
+        model: a Keras layer or model.
+
+    Returns:
+        A list of layers, in depth-first order.
+    """
     found, stack = [], [model]
     while stack:
         layer = stack.pop()
@@ -273,6 +280,15 @@ def recompute_batch_stats(gan, num_batches=16, batch_size=64, seed=None):
 
     Returns:
         The number of batch-norm layers updated, an int.
+
+    Examples:
+
+    >>> import keras_gan
+    >>> g, d = keras_gan.models.dcgan((8, 8, 1), latent_dim=8, filters=4)
+    >>> gan = keras_gan.GAN(g, d)
+    >>> gan.compile(ema_kimg=10, ema_rampup=0.05)
+    >>> recompute_batch_stats(gan, num_batches=2, batch_size=8, seed=0)
+    1
     """
     num_batches = validation.positive_int("num_batches", num_batches)
     batch_size = validation.positive_int("batch_size", batch_size)
