@@ -10,12 +10,14 @@ from keras_gan import models
 from keras_gan import penalties
 from keras_gan import recipes
 from keras_gan.gan import GAN
+from keras_gan.topk import TopK
 from keras_gan.training.checkpoint import load
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GAN",
+    "TopK",
     "augment",
     "callbacks",
     "data",

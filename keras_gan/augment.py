@@ -18,6 +18,8 @@ layer's own `keras.random.SeedGenerator`):
 
 `AdaptiveAugment` applies the same pipeline to each sample with a
 probability `p` that it tunes from the discriminator's overfitting (ADA).
+`AdaptivePseudoAugment` (APA) tunes `p` the same way but, instead of
+transforming images, shows D detached fakes in place of reals.
 """
 
 import keras
@@ -375,3 +377,107 @@ class AdaptiveAugment(DiffAugment):
             "speed": self.speed,
             "initial_p": self.initial_p,
         }
+
+
+@keras_gan_export
+class AdaptivePseudoAugment(AdaptiveAugment):
+    """Adaptive pseudo augmentation (APA): D sometimes sees fakes as reals.
+
+    In each discriminator update, every real image is replaced, with
+    probability `p`, by the detached fake of the same batch position (and
+    its label), so an overfitting discriminator is told that some of the
+    generator's images are real. `p` adapts exactly as in `AdaptiveAugment`
+    (ADA): `r_t = E[sign(D(real))]`, over the real batch D was shown, is
+    compared with `target` every `interval` updates and `p` moves by
+    `speed`; it is logged as `augment_p`. The fakes used are those of the
+    same discriminator update (as PyTorch-StudioGAN; the reference
+    DeceiveD uses the last generator phase's). Penalties on reals (R1) see
+    the mixed batch, as in the reference.
+
+    The step calls `pseudo_augment(real, fake, real_labels, fake_labels)`
+    on the augmentation of `GAN.compile(augment=...)` when it has one: this
+    class is that augmentation. It can also augment every image on D's path
+    (real and fake, both phases) with a fixed DiffAugment `policy`, applied
+    always (not with probability `p`); by default it applies none.
+
+    Args:
+        policy: None (default: no other augmentation) or a DiffAugment
+            policy, e.g. "translation,cutout", applied to all of D's inputs.
+        target: float in (0, 1), the target of `r_t`. Defaults to 0.6.
+        interval: int, discriminator updates between adjustments. Defaults
+            to 4.
+        speed: float, the change of `p` per adjustment. Defaults to 0.005.
+            (DeceiveD's `ada_kimg=100` at batch 64 and interval 4 is 0.00256.)
+        initial_p: float in [0, 1]. Defaults to 0.
+        **kwargs: `DiffAugment` arguments (`seed`, ratios, layer arguments).
+
+    Call arguments:
+        images: channels-last images.
+        training: bool; without it, the layer is the identity.
+
+    Returns:
+        Calling it returns the images with `policy` applied (when
+        training), or unchanged.
+
+    Examples:
+
+    >>> apa = AdaptivePseudoAugment(initial_p=1.0, seed=0)
+    >>> real, fake = ops.zeros((4, 8, 8, 1)), ops.ones((4, 8, 8, 1))
+    >>> mixed, _ = apa.pseudo_augment(real, fake)
+    >>> float(ops.mean(mixed))  # p = 1: every real replaced by a fake
+    1.0
+
+    Reference: Jiang et al., "Deceive D: Adaptive Pseudo Augmentation for
+    GAN Training with Limited Data", NeurIPS 2021.
+    """
+
+    def __init__(
+        self,
+        policy=None,
+        target=0.6,
+        interval=4,
+        speed=0.005,
+        initial_p=0.0,
+        **kwargs,
+    ):
+        super().__init__(
+            policy=policy or "", target=target, interval=interval,
+            speed=speed, initial_p=initial_p, **kwargs,
+        )
+        self.policy = policy
+
+    def call(self, images, training=None):
+        if not training or not self.ops:
+            return images
+        return self.augment(images)
+
+    def pseudo_augment(self, real, fake, real_labels=None, fake_labels=None):
+        """Replaces each real image by its fake with probability `p`.
+
+        Args:
+            real: the real batch.
+            fake: the (detached) fake batch, same shape.
+            real_labels: int tensor `(batch,)` or None.
+            fake_labels: int tensor `(batch,)` or None.
+
+        Returns:
+            `(images, labels)`: the mixed batch and its labels (a replaced
+            image carries its fake label).
+        """
+        real = ops.convert_to_tensor(real)
+        fake = ops.cast(ops.stop_gradient(fake), real.dtype)
+        batch = ops.shape(real)[0]
+        swap = keras.random.uniform((batch,), seed=self.seed_generator)
+        swap = swap < self.p.value
+        images = ops.where(
+            ops.reshape(swap, (-1,) + (1,) * (len(real.shape) - 1)),
+            fake, real,
+        )
+        if real_labels is None or fake_labels is None:
+            return images, real_labels
+        return images, ops.where(swap, fake_labels, real_labels)
+
+    def get_config(self):
+        config = super().get_config()
+        config["policy"] = self.policy
+        return config

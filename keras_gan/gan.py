@@ -109,6 +109,7 @@ class GAN(_Trainer, keras.Model):
         self.ema_generator = None
         self.ema_decay = None
         self.ema_warmup = 0
+        self.ema_kimg = self.ema_rampup = self.top_k = None
         self._trackers = []
         self._step_config = None
         self.max_bad_steps = 10
@@ -147,6 +148,9 @@ class GAN(_Trainer, keras.Model):
         steps_per_execution=1,
         max_bad_steps=10,
         data_range="auto",
+        top_k=None,
+        ema_kimg=None,
+        ema_rampup=None,
     ):
         """Configures the GAN for training.
 
@@ -167,6 +171,7 @@ class GAN(_Trainer, keras.Model):
                 fake images on the discriminator's path, or None.
             ema_decay: float in (0, 1) or None. Keeps `gan.ema_generator`,
                 an exponential moving average of the generator's weights.
+                Or give `ema_kimg` instead (not both).
             ema_warmup: int, generator updates during which the average
                 copies the weights. Defaults to 0.
             jit_compile: bool or "auto": XLA on TensorFlow, `jax.jit` on
@@ -185,6 +190,15 @@ class GAN(_Trainer, keras.Model):
                 no check). Batches clearly outside it (by more than half
                 its width) and integer images are refused. None skips the
                 check.
+            top_k: None, a fraction in (0, 1] or a `keras_gan.TopK`
+                schedule: the generator learns only from the fakes that D
+                scores highest (Sinha et al. 2020). Defaults to None.
+            ema_kimg: float or None, the EMA's half-life in thousands of
+                images (StyleGAN2): `decay = 0.5 ** (batch_size / (ema_kimg
+                * 1000))`. Keeps `gan.ema_generator` like `ema_decay`.
+            ema_rampup: float or None, with `ema_kimg`: the half-life is at
+                most `ema_rampup` times the images seen so far (StyleGAN2
+                uses 0.05).
 
         Returns:
             None.

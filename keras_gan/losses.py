@@ -24,6 +24,13 @@ def _f32(x):
     return ops.cast(x, "float32")
 
 
+def _per_sample(terms):
+    """The mean over every axis but the batch axis: `(batch,)`."""
+    if len(terms.shape) <= 1:
+        return terms
+    return ops.mean(terms, axis=tuple(range(1, len(terms.shape))))
+
+
 @keras_gan_export
 class AdversarialLoss(ConfigObject):
     """Base class of the adversarial losses.
@@ -34,7 +41,10 @@ class AdversarialLoss(ConfigObject):
     outputs and, for conditional GANs, the labels of both batches (losses
     that do not use labels ignore them). Their constructor arguments are
     returned by `get_config` so that a loss saved with a model is rebuilt
-    identical.
+    identical. The built-in losses also have `generator_loss_per_sample`,
+    same arguments, the generator's loss of each fake `(batch,)` (its mean
+    is `generator_loss`, the default of a subclass that defines only it):
+    top-k training (`GAN.compile(top_k=...)`) needs it.
 
     Examples:
 
@@ -82,10 +92,15 @@ class AdversarialLoss(ConfigObject):
             fake_labels: int tensor `(batch,)` or None, the fake labels.
 
         Returns:
-            A float32 scalar tensor.
+            A float32 scalar tensor: by default the mean of
+            `generator_loss_per_sample`.
         """
-        raise NotImplementedError
-
+        per_sample = getattr(self, "generator_loss_per_sample", None)
+        if per_sample is None:
+            raise NotImplementedError
+        return ops.mean(
+            per_sample(real_logits, fake_logits, real_labels, fake_labels)
+        )
 
 
 @keras_gan_export
@@ -112,11 +127,11 @@ class Minimax(AdversarialLoss):
         real, fake = _f32(real_logits), _f32(fake_logits)
         return ops.mean(ops.softplus(-real)) + ops.mean(ops.softplus(fake))
 
-    def generator_loss(
+    def generator_loss_per_sample(
         self, real_logits, fake_logits, real_labels=None, fake_labels=None
     ):
         # log(1 - sigmoid(f)) = -softplus(f)
-        return -ops.mean(ops.softplus(_f32(fake_logits)))
+        return -_per_sample(ops.softplus(_f32(fake_logits)))
 
 
 @keras_gan_export
@@ -160,10 +175,10 @@ class NonSaturating(AdversarialLoss):
             real_term = (1.0 - s) * real_term + s * ops.softplus(real)
         return ops.mean(real_term) + ops.mean(ops.softplus(fake))
 
-    def generator_loss(
+    def generator_loss_per_sample(
         self, real_logits, fake_logits, real_labels=None, fake_labels=None
     ):
-        return ops.mean(ops.softplus(-_f32(fake_logits)))
+        return _per_sample(ops.softplus(-_f32(fake_logits)))
 
     def get_config(self):
         return {"label_smoothing": self.label_smoothing}
@@ -194,10 +209,10 @@ class LeastSquares(AdversarialLoss):
             ops.square(fake)
         )
 
-    def generator_loss(
+    def generator_loss_per_sample(
         self, real_logits, fake_logits, real_labels=None, fake_labels=None
     ):
-        return 0.5 * ops.mean(ops.square(_f32(fake_logits) - 1.0))
+        return 0.5 * _per_sample(ops.square(_f32(fake_logits) - 1.0))
 
 
 @keras_gan_export
@@ -223,10 +238,10 @@ class Wasserstein(AdversarialLoss):
     ):
         return ops.mean(_f32(fake_logits)) - ops.mean(_f32(real_logits))
 
-    def generator_loss(
+    def generator_loss_per_sample(
         self, real_logits, fake_logits, real_labels=None, fake_labels=None
     ):
-        return -ops.mean(_f32(fake_logits))
+        return -_per_sample(_f32(fake_logits))
 
 
 @keras_gan_export
@@ -252,10 +267,10 @@ class Hinge(AdversarialLoss):
         real, fake = _f32(real_logits), _f32(fake_logits)
         return ops.mean(ops.relu(1.0 - real)) + ops.mean(ops.relu(1.0 + fake))
 
-    def generator_loss(
+    def generator_loss_per_sample(
         self, real_logits, fake_logits, real_labels=None, fake_labels=None
     ):
-        return -ops.mean(_f32(fake_logits))
+        return -_per_sample(_f32(fake_logits))
 
 
 @keras_gan_export
@@ -296,6 +311,13 @@ class RelativisticAverage(AdversarialLoss):
         dr, df = self._relative(real_logits, fake_logits)
         return ops.mean(ops.softplus(-df)) + ops.mean(ops.softplus(dr))
 
+    def generator_loss_per_sample(
+        self, real_logits, fake_logits, real_labels=None, fake_labels=None
+    ):
+        # Fake i's term and real i's (batches of the same size).
+        dr, df = self._relative(real_logits, fake_logits)
+        return _per_sample(ops.softplus(-df) + ops.softplus(dr))
+
 
 @keras_gan_export
 class RelativisticPairing(AdversarialLoss):
@@ -326,10 +348,11 @@ class RelativisticPairing(AdversarialLoss):
     ):
         return ops.mean(ops.softplus(_f32(fake_logits) - _f32(real_logits)))
 
-    def generator_loss(
+    def generator_loss_per_sample(
         self, real_logits, fake_logits, real_labels=None, fake_labels=None
     ):
-        return ops.mean(ops.softplus(_f32(real_logits) - _f32(fake_logits)))
+        real, fake = _f32(real_logits), _f32(fake_logits)
+        return _per_sample(ops.softplus(real - fake))
 
 
 @keras_gan_export
@@ -385,12 +408,11 @@ class AuxiliaryClassifier(AdversarialLoss):
         return real_labels, fake_labels
 
     @staticmethod
-    def _cross_entropy(class_logits, labels):
-        return ops.mean(
-            keras.losses.sparse_categorical_crossentropy(
-                labels, _f32(class_logits), from_logits=True
-            )
+    def _cross_entropy(class_logits, labels, reduce=True):
+        ce = keras.losses.sparse_categorical_crossentropy(
+            labels, _f32(class_logits), from_logits=True
         )
+        return ops.mean(ce) if reduce else ce
 
     def discriminator_loss(
         self, real_outputs, fake_outputs, real_labels=None, fake_labels=None
@@ -405,7 +427,7 @@ class AuxiliaryClassifier(AdversarialLoss):
             + self._cross_entropy(fake_cls, labels[1])
         )
 
-    def generator_loss(
+    def generator_loss_per_sample(
         self, real_outputs, fake_outputs, real_labels=None, fake_labels=None
     ):
         _, fake_labels = self._labels(real_labels, fake_labels)
@@ -413,9 +435,9 @@ class AuxiliaryClassifier(AdversarialLoss):
         real_adv = None
         if real_outputs is not None:
             real_adv = self._split(real_outputs)[0]
-        return self.base_loss.generator_loss(
+        return self.base_loss.generator_loss_per_sample(
             real_adv, fake_adv
-        ) + self.weight * self._cross_entropy(fake_cls, fake_labels)
+        ) + self.weight * self._cross_entropy(fake_cls, fake_labels, False)
 
     def get_config(self):
         return {

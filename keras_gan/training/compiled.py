@@ -8,6 +8,7 @@ validation line and one `StepConfig` field.
 import keras
 
 from keras_gan import losses as losses_module
+from keras_gan import topk
 from keras_gan.training import faults
 from keras_gan.training import networks
 from keras_gan.training import step
@@ -47,7 +48,16 @@ def configure(gan, options):
     if augment is not None and not augment.built:
         augment.build((None,) + gan.image_shape)
     gan.augment = augment
-    set_ema(gan, options["ema_decay"], options["ema_warmup"])
+    set_ema(gan, options["ema_decay"], options["ema_warmup"],
+            options["ema_kimg"], options["ema_rampup"])
+    gan.top_k = topk.get(options["top_k"])
+    if gan.top_k is not None and not callable(
+        getattr(gan.loss, "generator_loss_per_sample", None)
+    ):
+        raise ValueError(
+            f"`top_k` needs a loss with `generator_loss_per_sample` (G's "
+            f"loss of each fake). Received: `loss={gan.loss!r}`"
+        )
     gan.max_bad_steps = validation.check_int(
         "max_bad_steps", options["max_bad_steps"], 1, allow_none=True
     )
@@ -58,13 +68,30 @@ def configure(gan, options):
     return d_optimizer, g_optimizer
 
 
-def set_ema(gan, ema_decay, ema_warmup):
+def set_ema(gan, ema_decay, ema_warmup, ema_kimg=None, ema_rampup=None):
     """Sets the EMA options and creates `gan.ema_generator` when needed."""
     gan.ema_decay = validation.check_float(
         "ema_decay", ema_decay, 0.0, 1.0, False, False, allow_none=True
     )
     gan.ema_warmup = validation.check_int("ema_warmup", ema_warmup, 0)
-    if gan.ema_decay is None:
+    gan.ema_kimg = validation.positive_float(
+        "ema_kimg", ema_kimg, allow_none=True
+    )
+    gan.ema_rampup = validation.positive_float(
+        "ema_rampup", ema_rampup, allow_none=True
+    )
+    if gan.ema_decay is not None and gan.ema_kimg is not None:
+        raise ValueError(
+            "Pass `ema_decay` (a fixed decay) or `ema_kimg` (a half-life in "
+            "thousands of images), not both. Received: "
+            f"`ema_decay={gan.ema_decay}`, `ema_kimg={gan.ema_kimg}`"
+        )
+    if gan.ema_rampup is not None and gan.ema_kimg is None:
+        raise ValueError(
+            "`ema_rampup` ramps up `ema_kimg`'s half-life: pass `ema_kimg` "
+            f"too. Received: `ema_rampup={gan.ema_rampup}`, `ema_kimg=None`"
+        )
+    if gan.ema_decay is None and gan.ema_kimg is None:
         gan.ema_generator = None
     elif gan.ema_generator is None:
         gan.ema_generator = networks.copy_generator(
@@ -97,6 +124,9 @@ def compile_config(gan, options, d_optimizer, g_optimizer):
         augment=keras.saving.serialize_keras_object(options["augment"]),
         ema_decay=gan.ema_decay,
         ema_warmup=gan.ema_warmup,
+        ema_kimg=gan.ema_kimg,
+        ema_rampup=gan.ema_rampup,
+        top_k=keras.saving.serialize_keras_object(gan.top_k),
         max_bad_steps=gan.max_bad_steps,
         data_range=data_range if data_range in (None, "auto") else list(
             gan.data_range
@@ -115,6 +145,7 @@ def from_compile_config(config):
     config["augment"] = keras.saving.deserialize_keras_object(
         config["augment"]
     )
+    config["top_k"] = topk.get(config.get("top_k"))
     return config
 
 
@@ -159,4 +190,7 @@ def step_config(gan, optimizer):
         g_variables=optimizer.g_variables,
         trackers=tuple(gan._trackers),
         data_range=gan.data_range,
+        top_k=gan.top_k,
+        ema_kimg=gan.ema_kimg,
+        ema_rampup=gan.ema_rampup,
     )

@@ -241,3 +241,77 @@ def generate_into(net, z, labels, batch_size):
             out = np.empty((len(z),) + batch.shape[1:], "float32")
         out[start : start + len(batch)] = batch
     return out
+
+
+def batch_norm_layers(model):
+    """The `keras.layers.BatchNormalization` layers of a model, nested too.
+
+    Args:
+        model: a Keras layer or model.
+
+    Returns:
+        A list of layers, in depth-first order.
+    """
+    found, stack = [], [model]
+    while stack:
+        layer = stack.pop()
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        stack.extend(reversed(getattr(layer, "layers", None) or []))
+    return found
+
+
+def recompute_batch_stats(gan, num_batches=16, batch_size=64, seed=None):
+    """Re-estimates the EMA generator's batch-norm statistics ("standing").
+
+    The EMA phase copies the raw generator's moving means and variances;
+    this replaces them, in `gan.ema_generator` (or `gan.generator` without
+    EMA), by the cumulative average of the batch statistics over
+    `num_batches` fresh latent batches run in training mode (as
+    PyTorch-StudioGAN's standing statistics). Only the batch-norm moving
+    statistics change.
+
+    Args:
+        gan: a `keras_gan.GAN`.
+        num_batches: int, latent batches to average over. Defaults to 16.
+        batch_size: int, the batch size (the statistics depend on it: use
+            the training batch size). Defaults to 64.
+        seed: int or None, seeds the latent vectors (and labels).
+
+    Returns:
+        The number of batch-norm layers updated, an int.
+
+    Examples:
+
+    >>> import keras_gan
+    >>> g, d = keras_gan.models.dcgan((8, 8, 1), latent_dim=8, filters=4)
+    >>> gan = keras_gan.GAN(g, d)
+    >>> gan.compile(ema_kimg=10, ema_rampup=0.05)
+    >>> recompute_batch_stats(gan, num_batches=2, batch_size=8, seed=0)
+    1
+    """
+    num_batches = validation.positive_int("num_batches", num_batches)
+    batch_size = validation.positive_int("batch_size", batch_size)
+    net = gan.ema_generator if gan.ema_generator is not None else gan.generator
+    layers = batch_norm_layers(net)
+    saved = [(layer.trainable, layer.momentum) for layer in layers]
+    rng = np.random.default_rng(seed)
+    try:
+        for layer in layers:
+            layer.trainable = True
+        for t in range(num_batches):
+            for layer in layers:
+                # moving = m * moving + (1 - m) * batch: with m = t / (t + 1)
+                # the running value is the mean of the batches so far.
+                layer.momentum = t / (t + 1.0)
+            z = rng.standard_normal((batch_size, gan.latent_dim))
+            labels = sample_labels(None, batch_size, gan.num_classes, rng)
+            inputs = z.astype("float32")
+            if labels is not None:
+                inputs = [inputs, labels]
+            net(inputs, training=True)
+    finally:
+        for layer, (trainable, momentum) in zip(layers, saved):
+            layer.trainable = trainable
+            layer.momentum = momentum
+    return len(layers)

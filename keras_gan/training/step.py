@@ -26,6 +26,7 @@ import dataclasses
 import keras
 from keras import ops
 
+from keras_gan import topk
 from keras_gan.penalties import GeneratorContext
 from keras_gan.penalties import PenaltyContext
 from keras_gan.training import faults
@@ -94,6 +95,9 @@ class StepConfig:
     g_variables: list
     trackers: tuple
     data_range: object = None
+    top_k: object = None
+    ema_kimg: object = None
+    ema_rampup: object = None
 
     @property
     def phase_variables(self):
@@ -215,6 +219,7 @@ def discriminator_phase(config, real, labels, driver):
     f_labels = fake_labels(config, labels, batch_size)
     z = latents(config, batch_size)
     fake = ops.stop_gradient(generate(config, z, f_labels))
+    real, labels = pseudo_augment(config, real, fake, labels, f_labels)
     real_out = discriminate(config, real, labels)
     fake_out = discriminate(config, fake, f_labels)
     loss = config.loss.discriminator_loss(
@@ -251,6 +256,15 @@ def discriminator_phase(config, real, labels, driver):
         logs["augment_p"] = config.augment.update(real_logits)
     logs["d_loss"] = loss
     return loss, logs
+
+
+def pseudo_augment(config, real, fake, labels, f_labels):
+    """APA's hook: an augmentation with `pseudo_augment` may show D fakes
+    as reals (`augment.AdaptivePseudoAugment`); others change nothing."""
+    hook = getattr(config.augment, "pseudo_augment", None)
+    if hook is None:
+        return real, labels
+    return hook(real, fake, labels, f_labels)
 
 
 def penalty_phase(config, context, driver):
@@ -308,7 +322,7 @@ def generator_phase(config, real, labels, driver=None):
     real_out = None
     if config.loss.uses_real_in_generator_loss:
         real_out = discriminate(config, real, labels)
-    loss = config.loss.generator_loss(real_out, fake_out, labels, f_labels)
+    loss = generator_loss(config, real_out, fake_out, labels, f_labels)
     logs = {}
     terms = generator_terms(config.penalties)
     if terms:
@@ -329,14 +343,43 @@ def generator_phase(config, real, labels, driver=None):
     return loss, logs
 
 
-def ema_phase(config):
-    """`ema = decay * ema + (1 - decay) * w` after each G update.
+def generator_loss(config, real_out, fake_out, labels, f_labels):
+    """G's adversarial loss; with `top_k`, over the best-scored fakes."""
+    if config.top_k is None:
+        return config.loss.generator_loss(real_out, fake_out, labels, f_labels)
+    per_sample = config.loss.generator_loss_per_sample(
+        real_out, fake_out, labels, f_labels
+    )
+    k = config.top_k.k(config.g_optimizer.iterations, ops.shape(per_sample)[0])
+    return topk.top_k_mean(per_sample, adversarial(fake_out), k)
 
-    During the first `ema_warmup` generator updates the average copies the
-    weights. Non-trainable weights (batch-norm statistics) are copied.
+
+def ema_decay(config, batch_size):
+    """The EMA decay after the G update: `ema_decay`, or StyleGAN2's form.
+
+    With `ema_kimg`: `0.5 ** (batch_size / ema_nimg)`, `ema_nimg =
+    ema_kimg * 1000`, and with `ema_rampup`, `ema_nimg = min(ema_nimg,
+    cur_nimg * ema_rampup)` where `cur_nimg` counts the images of the
+    earlier generator updates. 0 (a copy) during the first `ema_warmup`.
     """
     step = ops.cast(config.g_optimizer.iterations, "float32")
-    decay = ops.where(step <= config.ema_warmup, 0.0, config.ema_decay)
+    decay = config.ema_decay
+    if config.ema_kimg is not None:
+        batch = ops.cast(batch_size, "float32")
+        nimg = config.ema_kimg * 1000.0
+        if config.ema_rampup is not None:
+            nimg = ops.minimum(nimg, (step - 1.0) * batch * config.ema_rampup)
+        decay = ops.power(0.5, batch / ops.maximum(nimg, 1e-8))
+    return ops.where(step <= config.ema_warmup, 0.0, decay)
+
+
+def ema_phase(config, batch_size=None):
+    """`ema = decay * ema + (1 - decay) * w` after each G update.
+
+    The decay is `ema_decay(config, batch_size)`. Non-trainable weights
+    (batch-norm statistics) are copied.
+    """
+    decay = ema_decay(config, batch_size)
     source = config.generator
     for ema_w, w in zip(config.ema_generator.weights, source.weights):
         value = ops.cast(w.value, ema_w.dtype)
@@ -379,7 +422,7 @@ def train_step(config, data, driver):
     ok = faults.merge_ok(ok, phase_logs)
     logs.update(phase_logs)
     if config.ema_generator is not None:
-        driver.run(lambda: ema_phase(config))
+        driver.run(lambda: ema_phase(config, ops.shape(real)[0]))
     logs["loss"] = logs["d_loss"] + logs["g_loss"]
     logs[BAD_STEPS] = (
         ops.zeros((), "float32")
