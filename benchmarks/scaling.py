@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-
 from throughput import Library  # noqa: E402
 from throughput import environment  # noqa: E402
 from throughput import synthetic_images  # noqa: E402
