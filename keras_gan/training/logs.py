@@ -42,7 +42,8 @@ class StepLogs(keras.metrics.Metric):
         unknown = set(self.sums) - set(self.names)
         if unknown:
             raise ValueError(
-                f"`sums` must be among `names`. Received: sums={sorted(unknown)}"
+                "`sums` must be among `names`. Received: "
+                f"sums={sorted(unknown)}"
             )
         self.total = self.add_variable(
             shape=(len(self.names),), initializer="zeros", name="total"
