@@ -65,3 +65,13 @@ def test_gpu_script_quick(tmp_path):
     assert len(table) == 2 + len(rows)
     assert summary["results"][0]["environment"]["device"]
     assert keras.config.dtype_policy().name == "float32"
+
+
+def test_scaling_script_quick(tmp_path):
+    import scaling
+
+    out = tmp_path / "scaling.json"
+    rows = scaling.main(["--quick", "--output", str(out)])
+    assert [(r["image_size"], r["batch_size"]) for r in rows] == [(8, 4)]
+    assert rows[0]["ms_per_step"] > 0
+    assert json.loads(out.read_text())[0]["backend"] == keras.backend.backend()

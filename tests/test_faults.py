@@ -237,7 +237,11 @@ def test_generate_fills_one_array_in_batches():
     gan = _gan()
     out = gan.generate(10, seed=3, batch_size=4)
     assert out.shape == (10, 4, 4, 1) and out.dtype == np.float32
-    np.testing.assert_array_equal(out, gan.generate(10, seed=3, batch_size=10))
+    # Equal up to float reassociation: a backend may pick another matmul
+    # kernel for another batch size.
+    np.testing.assert_allclose(
+        out, gan.generate(10, seed=3, batch_size=10), rtol=1e-5, atol=1e-6
+    )
 
 
 def _probability_critic(image_shape=(4, 4, 1), final="dense"):

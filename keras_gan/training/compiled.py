@@ -12,6 +12,7 @@ from keras_gan import topk
 from keras_gan.training import faults
 from keras_gan.training import networks
 from keras_gan.training import step
+from keras_gan.training.logs import StepLogs
 from keras_gan.utils import validation
 
 
@@ -150,12 +151,9 @@ def from_compile_config(config):
 
 
 def make_trackers(gan):
-    """The running-mean (and bad-step sum) metrics of `GAN.metrics`."""
-    return [
-        (keras.metrics.Sum if name == step.BAD_STEPS else
-         keras.metrics.Mean)(name=name)
-        for name in step.log_names(gan.penalties, gan.augment)
-    ]
+    """The metric of `GAN.metrics`: running means of the step's logs."""
+    names = step.log_names(gan.penalties, gan.augment)
+    return [StepLogs(names, sums=(step.BAD_STEPS,))]
 
 
 def step_config(gan, optimizer):

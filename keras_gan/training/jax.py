@@ -64,10 +64,20 @@ class Driver:
         # after the phase (branch-free, as the loss scaling below).
         before = dict(self.values)
         logs, ok = self._minimize(loss_fn, variables)
-        self.values = {
-            k: v if k in self.keep else jnp.where(ok, v, before[k])
-            for k, v in self.values.items()
-        }
+        if not isinstance(ok, jax.core.Tracer):
+            # Eager (`jit_compile=False`): a Python branch, as on PyTorch;
+            # a select per variable would be one dispatch each.
+            if not bool(ok):
+                self.values = {
+                    k: v if k in self.keep else before[k]
+                    for k, v in self.values.items()
+                }
+        else:
+            self.values = {
+                k: v if k in self.keep or v is before[k]
+                else jnp.where(ok, v, before[k])
+                for k, v in self.values.items()
+            }
         logs[faults.OK] = ok
         return logs
 

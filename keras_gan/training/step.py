@@ -391,8 +391,16 @@ def ema_phase(config, batch_size=None):
 
 def metrics_phase(config, logs):
     for tracker in config.trackers:
-        tracker.update_state(logs[tracker.name])
-    return {m.name: m.result() for m in config.trackers}
+        tracker.update_state(logs)
+    return tracker_results(config)
+
+
+def tracker_results(config):
+    """The running values of every log, a dict of scalars."""
+    results = {}
+    for tracker in config.trackers:
+        results.update(tracker.result())
+    return results
 
 
 def train_step(config, data, driver):

@@ -130,7 +130,7 @@ class TensorFlowTrainer:
 
         def refuse():
             self.data_fault.assign(code)
-            return {m.name: m.result() for m in config.trackers}
+            return step.tracker_results(config)
 
         logs = tf.cond(
             ok, lambda: step.train_step(config, data, driver), refuse

@@ -115,7 +115,7 @@ class Driver:
         # assigns, and apply nothing when the loss or a gradient is not
         # finite.
         with torch.no_grad():
-            state = [v.value.detach().clone() for v in self.state_variables]
+            state = [v.value.clone() for v in self.state_variables]
         with hooks:
             loss, logs = loss_fn()
         if before is not None:
