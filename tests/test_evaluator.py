@@ -189,8 +189,9 @@ def test_real_and_fake_ranges_far_apart_are_warned_about_once():
     fid = FrechetDistance(identity())
     reals = real_images(16) * 127.5 + 127.5  # [0, 255]
     evaluator = GANEvaluator(fid, reals, num_samples=16)
-    with pytest.warns(UserWarning, match=r"real images lie in \[0\.5.*, 254"
-                      r".*generated ones in \[-0\.\d+, 0\.\d+\].*to_unit_range") as record:
+    message = (r"real images lie in \[0\.5.*, 254.*generated ones in "
+               r"\[-0\.\d+, 0\.\d+\].*to_unit_range")
+    with pytest.warns(UserWarning, match=message) as record:
         gan.fit(real_images(8), batch_size=8, epochs=2, verbose=0,
                 callbacks=[evaluator])
     assert len([w for w in record if "lie in" in str(w.message)]) == 1

@@ -114,6 +114,29 @@ def test_terminate_on_nan_stops_a_gan_at_the_first_bad_step():
     assert history.history["bad_steps"] == [1.0]
 
 
+def test_checkpoints_of_a_diverging_run_hold_finite_weights(tmp_path):
+    # SGD(1e3) diverges (the issue: NaN from epoch 2, every ModelCheckpoint
+    # file NaN, and the "best" on d_loss too). The non-finite steps are
+    # skipped: every file loads with finite weights, the best is finite.
+    keras.utils.set_random_seed(0)
+    g, d = tiny_pair()
+    gan = keras_gan.GAN(g, d, seed=0)
+    gan.compile(keras.optimizers.SGD(1e3), keras.optimizers.SGD(1e3),
+                max_bad_steps=None)
+    every = keras.callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}.keras"))
+    best = keras.callbacks.ModelCheckpoint(
+        str(tmp_path / "best.keras"), monitor="d_loss", mode="min",
+        save_best_only=True,
+    )
+    history = gan.fit(images(64), batch_size=8, epochs=3, verbose=0,
+                      callbacks=[every, best])
+    assert sum(history.history["bad_steps"]) > 0  # it did diverge
+    assert np.isfinite(best.best)
+    for name in ["e1.keras", "e2.keras", "e3.keras", "best.keras"]:
+        loaded = keras_gan.load(tmp_path / name)
+        assert all(np.isfinite(w).all() for w in flat(loaded.weights)), name
+
+
 def test_non_finite_arrays_are_refused_before_fit():
     gan = _gan()
     x = images(32)
