@@ -260,7 +260,10 @@ def test_generate_fills_one_array_in_batches():
     gan = _gan()
     out = gan.generate(10, seed=3, batch_size=4)
     assert out.shape == (10, 4, 4, 1) and out.dtype == np.float32
-    np.testing.assert_array_equal(out, gan.generate(10, seed=3, batch_size=10))
+    # Equal up to the rounding of other batch sizes (PyTorch's BLAS).
+    np.testing.assert_allclose(
+        out, gan.generate(10, seed=3, batch_size=10), rtol=1e-6, atol=1e-7
+    )
 
 
 def test_generate_peaks_near_its_output_size():
