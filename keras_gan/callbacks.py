@@ -4,6 +4,7 @@ progressive growing (`TrainingMonitor` lives in `keras_gan.monitor`)."""
 import math
 import os
 import re
+import warnings
 
 import keras
 import numpy as np
@@ -198,6 +199,12 @@ class SampleGrid(keras.callbacks.Callback):
         }
 
 
+def _ranges_differ(real, fake):
+    """Whether two `(low, high)` ranges differ in scale by over 10x."""
+    scales = [max(abs(lo), abs(hi), 1.0) for lo, hi in (real, fake)]
+    return max(scales) > 10.0 * min(scales)
+
+
 @keras_gan_export
 class GANEvaluator(keras.callbacks.Callback):
     """Adds sample-quality metrics (FID, KID, IS, ...) to the epoch logs.
@@ -222,6 +229,13 @@ class GANEvaluator(keras.callbacks.Callback):
     `epochs`), `CSVLogger` takes its columns from the first epoch, and
     `ModelCheckpoint(save_best_only=True)` saves, with a warning, on
     epochs without the key. Keep `every_n_epochs=1` when those matter.
+
+    It warns (a `UserWarning`, training goes on) when `real_data` holds
+    fewer than `num_samples` images (the metrics then compare `num_samples`
+    fakes with fewer reals, and FID or KID from few images is biased), and,
+    once, when the real and the generated images' value ranges differ by
+    far: their largest magnitudes (at least 1) differ by more than a
+    factor of 10, e.g. reals in [0, 255] against fakes in [-1, 1].
 
     Args:
         metrics: a metric or a list of them, e.g.
@@ -281,6 +295,7 @@ class GANEvaluator(keras.callbacks.Callback):
         self.every_n_epochs = int(every_n_epochs)
         self.batch_size = int(batch_size)
         self.seed = seed
+        self._range_checked = False
         self.epochs = []
         self.history = {name: [] for name in names}
 
@@ -303,6 +318,38 @@ class GANEvaluator(keras.callbacks.Callback):
                 num_samples=self.num_samples,
                 batch_size=self.batch_size,
             )
+        counts = {getattr(m, "reference_count", None) for m in missing}
+        count = min((c for c in counts if c is not None), default=None)
+        if count is not None and count < self.num_samples:
+            warnings.warn(
+                f"GANEvaluator: `real_data` has only {count} images, fewer "
+                f"than `num_samples={self.num_samples}`: the metrics compare "
+                f"{self.num_samples} generated images with {count} real "
+                "ones, and FID / KID from few images are biased (not "
+                "comparable with values from more). Pass at least "
+                f"{self.num_samples} real images or lower `num_samples`.",
+                UserWarning,
+                stacklevel=1,
+            )
+        self._range_checked = False
+
+    def _check_ranges(self, images):
+        self._range_checked = True
+        fake = (float(np.min(images)), float(np.max(images)))
+        for metric in self.metrics:
+            real = getattr(metric, "reference_range", None)
+            if real is not None and _ranges_differ(tuple(real), fake):
+                warnings.warn(
+                    f"GANEvaluator: the real images lie in [{real[0]:g}, "
+                    f"{real[1]:g}] but the generated ones in [{fake[0]:g}, "
+                    f"{fake[1]:g}]: metric '{metric.name}' compares "
+                    "different scales. Give `real_data` in the generator's "
+                    "range, e.g. `keras_gan.data.to_unit_range(x)` for "
+                    "images in [0, 255].",
+                    UserWarning,
+                    stacklevel=1,
+                )
+                return
 
     def evaluate(self):
         """Generates `num_samples` images and computes every metric.
@@ -319,6 +366,8 @@ class GANEvaluator(keras.callbacks.Callback):
         images = self.model.generate(
             self.num_samples, seed=self.seed, use_ema=True
         )
+        if not self._range_checked:
+            self._check_ranges(images)
         values = {}
         for metric in self.metrics:
             metric.reset_state()

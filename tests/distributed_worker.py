@@ -29,7 +29,9 @@ def linear_gan():
     g.set_weights([np.array([[A]]), np.array([B])])
     d.set_weights([np.array([[W]]), np.array([C])])
     gan = keras_gan.GAN(g, d, seed=3)
-    gan.compile(keras.optimizers.SGD(LR), keras.optimizers.SGD(LR))
+    gan.compile(
+        keras.optimizers.SGD(LR), keras.optimizers.SGD(LR), data_range=None
+    )
     return gan
 
 

@@ -173,6 +173,44 @@ def test_evaluator_errors():
                   callbacks=[evaluator])
 
 
+def test_fewer_real_images_than_num_samples_is_warned_about():
+    gan = tiny_gan()
+    fid = FrechetDistance(identity())
+    evaluator = GANEvaluator(fid, real_images(10), num_samples=16)
+    with pytest.warns(UserWarning, match=r"only 10 images.*num_samples=16"):
+        gan.fit(real_images(8), batch_size=8, epochs=1, verbose=0,
+                callbacks=[evaluator])
+    assert fid.reference_count == 10
+    assert np.isfinite(evaluator.history["fid"][0])
+
+
+def test_real_and_fake_ranges_far_apart_are_warned_about_once():
+    gan = tiny_gan()  # tanh: fakes in [-1, 1]
+    fid = FrechetDistance(identity())
+    reals = real_images(16) * 127.5 + 127.5  # [0, 255]
+    evaluator = GANEvaluator(fid, reals, num_samples=16)
+    message = (r"real images lie in \[0\.5.*, 254.*generated ones in "
+               r"\[-0\.\d+, 0\.\d+\].*to_unit_range")
+    with pytest.warns(UserWarning, match=message) as record:
+        gan.fit(real_images(8), batch_size=8, epochs=2, verbose=0,
+                callbacks=[evaluator])
+    assert len([w for w in record if "lie in" in str(w.message)]) == 1
+    assert fid.reference_range[0] >= 0.0 and fid.reference_range[1] > 200
+
+
+def test_matching_ranges_and_enough_reals_give_no_warning():
+    import warnings
+
+    gan = tiny_gan()
+    # Unit-range reals against fakes near 0 early in training: no warning.
+    evaluator = GANEvaluator(FrechetDistance(identity()), real_images(16),
+                             num_samples=16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        gan.fit(real_images(8), batch_size=8, epochs=1, verbose=0,
+                callbacks=[evaluator])
+
+
 def test_evaluator_config():
     fid = FrechetDistance(identity(), batch_size=8)
     config = GANEvaluator(fid, num_samples=10, every_n_epochs=3,

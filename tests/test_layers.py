@@ -87,6 +87,8 @@ CASES = [
     ("projection_sn", layers.ProjectionHead,
      {"num_classes": 4, "spectral_norm": True, "use_bias": False},
      [(B, 6), (B,)], (B, 1), [], {1: 4}),
+    ("output_range", layers.OutputRange, {"low": 0.0, "high": 255.0}, IMG,
+     IMG, [((3, 5), (3, 5))], None),
 ]
 
 
@@ -98,7 +100,7 @@ CASES = [
 def test_layer(cls, kwargs, shape, expected, others, labels, tmp_path):
     # These have no weights: there is nothing to train.
     weightless = (layers.MinibatchStdDev, layers.PixelNormalization,
-                  layers.BlurResample)
+                  layers.BlurResample, layers.OutputRange)
     run_layer_test(
         cls, kwargs, shape, expected, other_shapes=others, labels=labels,
         tmp_path=tmp_path, training=cls not in weightless,

@@ -201,6 +201,50 @@ def test_mid_epoch_backup_redoes_the_epoch_from_its_first_batch(tmp_path):
     assert int(resumed.g_optimizer.iterations) == 3 + 8
 
 
+def test_mid_epoch_backup_count_is_k_plus_s_for_the_killed_epoch(tmp_path):
+    # docs/faults.md: an epoch of S batches killed after a save at its
+    # batch k trains k + S generator updates for that epoch. Here S = 4 and
+    # save_freq=3 counts across epochs: saves after the 3rd batch of the
+    # first epoch and the 2nd of the second (k = 2), killed after its 3rd.
+    x = images(32)
+    backup = str(tmp_path / "backup")
+    fit = dict(batch_size=8, epochs=3, verbose=0)
+
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 1 and batch == 2:
+                raise RuntimeError("killed")
+
+    class Count(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.batches = {}
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.batches[epoch] = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.batches[max(self.batches)] += 1
+
+    first = _gan()
+    with pytest.raises(RuntimeError):
+        first.fit(x, callbacks=[
+            keras.callbacks.BackupAndRestore(backup, save_freq=3), Kill(),
+        ], **fit)
+    assert int(first.g_optimizer.iterations) == 7
+    resumed, count = _gan(), Count()
+    history = resumed.fit(x, callbacks=[
+        keras.callbacks.BackupAndRestore(backup, save_freq=3), count,
+    ], **fit)
+    # It restarts epoch 1 (the second) from its first batch, with the
+    # 6 updates of the last save: epoch 1 totals k + S = 2 + 4.
+    assert count.batches == {1: 4, 2: 4}
+    assert len(history.history["loss"]) == 2
+    assert int(resumed.g_optimizer.iterations) == 4 + (2 + 4) + 4
+
+
 @pytest.mark.large
 def test_sigkill_at_random_points_then_restart_matches(tmp_path):
     import signal

@@ -17,6 +17,7 @@ from keras_gan.layers.norms import ConditionalBatchNormalization
 from keras_gan.layers.norms import InstanceNormalization
 from keras_gan.layers.norms import MinibatchStdDev
 from keras_gan.layers.norms import PixelNormalization
+from keras_gan.layers.output import OutputRange
 from keras_gan.layers.resample import BlurResample
 from keras_gan.layers.residual import ResidualBlock
 from keras_gan.layers.style import AdaptiveInstanceNormalization
@@ -36,6 +37,7 @@ __all__ = [
     "MinibatchStdDev",
     "ModulatedConv2D",
     "NoiseInjection",
+    "OutputRange",
     "PixelNormalization",
     "ProjectionHead",
     "ResidualBlock",

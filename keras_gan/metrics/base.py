@@ -216,6 +216,9 @@ class _FeatureMetric(_ImageMetric):
         self.weights = None if weights is None else os.fspath(weights)
         self.verify_checksum = check_bool("verify_checksum", verify_checksum)
         self._has_reference = False
+        # What `set_reference` saw (None when loaded or not set).
+        self.reference_count = None
+        self.reference_range = None
 
     def _default_extractor(self):
         if self.weights is not None:
@@ -282,26 +285,35 @@ class _FeatureMetric(_ImageMetric):
             batch_size: int or None, for arrays. Defaults to the metric's.
 
         Returns:
-            The metric itself.
+            The metric itself. `reference_count` and `reference_range`
+            (the images' lowest and highest value) describe the images
+            used; `GANEvaluator` checks them.
         """
         self._clear("real")
         self._has_reference = False
-        count = 0
+        self.reference_count = self.reference_range = None
+        count, low, high = 0, np.inf, -np.inf
         for batch in _image_batches(
             data, batch_size or self.batch_size, num_samples
         ):
             self._add("real", self.features(batch))
             count += len(batch)
+            values = np.asarray(batch, "float32")
+            low = min(low, float(np.min(values)))
+            high = max(high, float(np.max(values)))
         if count < 2:
             raise ValueError(
                 f"`set_reference()` needs at least 2 images. Received {count}."
             )
         self._has_reference = True
+        self.reference_count = count
+        self.reference_range = (low, high)
         return self
 
     def clear_reference(self):
         """Forgets the fixed real statistics."""
         self._has_reference = False
+        self.reference_count = self.reference_range = None
         self._clear("real")
 
     def save_reference(self, path):
@@ -330,6 +342,7 @@ class _FeatureMetric(_ImageMetric):
         with np.load(path) as stored:
             self._load("real", {k: stored[k] for k in stored.files})
         self._has_reference = True
+        self.reference_count = self.reference_range = None
         return self
 
 

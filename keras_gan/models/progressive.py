@@ -10,6 +10,7 @@ from keras_gan.layers.equalized import EqualizedConv2D
 from keras_gan.layers.equalized import EqualizedDense
 from keras_gan.layers.norms import MinibatchStdDev
 from keras_gan.layers.norms import PixelNormalization
+from keras_gan.layers.output import OutputRange
 from keras_gan.models import _conditioning
 from keras_gan.utils import validation
 from keras_gan.utils.export import keras_gan_export
@@ -197,6 +198,8 @@ def _generator(latent_dim, chans, channels, progress):
         image = FadeIn(k, progress, name=f"fade_{res}")(
             [image, to_rgb(x, f"b{res}_rgb")]
         )
+    # Linear, as in the paper: the range [-1, 1] is learned, and declared.
+    image = OutputRange(-1.0, 1.0, name="output_range")(image)
     return keras.Model(z, image, name="generator")
 
 
@@ -253,7 +256,8 @@ def progressive(image_shape=(32, 32, 3), latent_dim=128, filters=64):
     from the higher stage are blended with a 1x1 `fromRGB` of the
     average-pooled input, then `MinibatchStdDev`, a 3x3 and a 4x4
     convolution and one logit. At progress 0 it sees only the 4x4 average
-    of its input. The output is linear, as in the paper.
+    of its input. The output is linear, as in the paper, its range
+    declared by a final `keras_gan.layers.OutputRange(-1, 1)`.
 
     The networks are built with every stage on (`progress = num_stages -
     1`), a plain GAN pair; grow them from 4x4 with

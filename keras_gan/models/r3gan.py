@@ -5,6 +5,7 @@ import math
 import keras
 from keras import layers
 
+from keras_gan.layers.output import OutputRange
 from keras_gan.layers.resample import BlurResample
 from keras_gan.models import _conditioning
 from keras_gan.models.stylegan import ConstantInput
@@ -107,7 +108,8 @@ def r3gan(
     embedding of size `latent_dim`) gives one coefficient per channel of a
     learned constant basis (`ConstantInput`, the size of the base map):
     `basis * dense(z)`; then the stages, and a 1x1 convolution to the
-    image channels. The output is linear, as in the paper (no tanh).
+    image channels. The output is linear, as in the paper (no tanh); a
+    final `keras_gan.layers.OutputRange(-1, 1)` declares its range.
     Discriminator: a 1x1 convolution from the image, the stages, then a
     learned basis again (a depthwise convolution the size of the base map,
     valid padding) and a dense layer to one logit; with `num_classes`, the
@@ -234,7 +236,9 @@ def _generator(image_shape, grid, latent_dim, num_classes, widths, blocks):
         )
         x = _stage(x, widths[i], res, blocks)
     x = _conv(image_shape[-1], 1, 1.0, widths[-1], "to_image")(x)
-    return keras.Model(inputs, grid.crop(x), name="generator")
+    # Linear, as in the paper: the range [-1, 1] is learned, and declared.
+    x = OutputRange(-1.0, 1.0, name="output_range")(grid.crop(x))
+    return keras.Model(inputs, x, name="generator")
 
 
 def _discriminator(image_shape, grid, num_classes, widths, blocks):

@@ -3,6 +3,7 @@
 import keras
 from keras import layers
 
+from keras_gan.layers.output import OutputRange
 from keras_gan.models import _conditioning
 from keras_gan.utils import validation
 from keras_gan.utils.export import keras_gan_export
@@ -54,7 +55,9 @@ def sequence(
             read the sequence both ways. Defaults to True.
         output_activation: the generator's output activation. Defaults to
             `"tanh"`, for data scaled to [-1, 1]; `None` for unbounded
-            values.
+            values. Other than tanh or sigmoid, the generator ends with
+            `keras_gan.layers.OutputRange(None, None)` (unbounded on
+            purpose: no data-range check).
 
     Returns:
         A tuple `(generator, discriminator)` of functional Keras models;
@@ -95,6 +98,9 @@ def sequence(
     outputs = layers.Dense(
         features, activation=output_activation, name="step_outputs"
     )(x)
+    if output_activation.__name__ not in ("tanh", "sigmoid"):
+        # Unbounded on purpose (real-valued features): declared, unchecked.
+        outputs = OutputRange(None, None, name="output_range")(outputs)
     generator = keras.Model(g_inputs, outputs, name="generator")
 
     sequences = keras.Input((sequence_length, features), name="sequences")

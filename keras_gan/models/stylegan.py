@@ -12,6 +12,7 @@ from keras_gan.layers.equalized import EqualizedConv2D
 from keras_gan.layers.equalized import EqualizedDense
 from keras_gan.layers.norms import MinibatchStdDev
 from keras_gan.layers.norms import PixelNormalization
+from keras_gan.layers.output import OutputRange
 from keras_gan.layers.style import ModulatedConv2D
 from keras_gan.layers.style import NoiseInjection
 from keras_gan.models import _conditioning
@@ -255,7 +256,8 @@ def _generator(image_shape, grid, latent_dim, style_dim, mapping_layers,
         image = layers.Add(name=f"b{res}_skip")(
             [image, _to_rgb(x, styles[2 * k + 1], channels, f"b{res}_rgb")]
         )
-    image = grid.crop(image)
+    # Linear, as in the paper: the range [-1, 1] is learned, and declared.
+    image = OutputRange(-1.0, 1.0, name="output_range")(grid.crop(image))
     return keras.Model(inputs, image, name="generator")
 
 
@@ -323,7 +325,8 @@ def stylegan(
     (`NoiseInjection`) and LeakyReLU, upsampling bilinearly between
     resolutions; each resolution's 1x1 toRGB output is added to the
     upsampled image so far (StyleGAN2's skip generator). The output is
-    linear, as in the paper (clip to [-1, 1] for display). In training,
+    linear, as in the paper (clip to [-1, 1] for display), its range
+    declared by a final `keras_gan.layers.OutputRange(-1, 1)`. In training,
     style mixing (`StyleMixing`) feeds the layers after a random crossover a
     second style mapped from a fresh `z`; noise is random in training and
     a fixed, saved map in inference, so `generator(z)` is deterministic.

@@ -66,6 +66,7 @@ def configure(gan, options):
         options["data_range"], gan.generator
     )
     faults.warn_probability_output(gan.discriminator)
+    faults.warn_unbounded_output(gan.generator, options["data_range"])
     return d_optimizer, g_optimizer
 
 

@@ -19,6 +19,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gan.layers.output import OutputRange
+
 #: The key under which `Driver.minimize` reports whether its phase applied.
 OK = "_phase_ok"
 
@@ -71,22 +73,71 @@ def too_many_bad_steps(count, max_bad_steps):
     )
 
 
+_UNKNOWN = object()
+
+
+def _final_range(network):
+    """A network's declared or activation range, None, or `_UNKNOWN`."""
+    for layer in reversed(getattr(network, "layers", [])):
+        if isinstance(layer, OutputRange):
+            return layer.value_range
+        if getattr(layer, "layers", None):
+            found = _final_range(layer)
+            if found is not _UNKNOWN:
+                return found
+            continue
+        activation = getattr(layer, "activation", None)
+        if activation is None:
+            continue
+        name = getattr(activation, "__name__", str(activation))
+        return _RANGES.get(name, _UNKNOWN)
+    return _UNKNOWN
+
+
 def output_range(network):
-    """The value range of a network's last activation, if known.
+    """The value range of a network's output, if known.
 
     Args:
         network: a generator or a discriminator.
 
     Returns:
-        `(low, high)` for a tanh or sigmoid output, else None.
+        `(low, high)` for a final tanh or sigmoid, or the range that a
+        final `keras_gan.layers.OutputRange` declares; else None.
     """
-    for layer in reversed(getattr(network, "layers", [])):
-        activation = getattr(layer, "activation", None)
-        if activation is None:
-            continue
-        name = getattr(activation, "__name__", str(activation))
-        return _RANGES.get(name)
-    return None
+    found = _final_range(network)
+    return None if found is _UNKNOWN else found
+
+
+def warn_unbounded_output(generator, data_range):
+    """Warns when the generator's output range is neither bounded nor stated.
+
+    A generator ending in a linear layer (no tanh or sigmoid, no
+    `keras_gan.layers.OutputRange`) leaves `compile(data_range="auto")`
+    nothing to check the data against, and its outputs can take any value.
+
+    Args:
+        generator: the generator network.
+        data_range: `compile`'s `data_range` argument, as given: only
+            "auto" can warn.
+
+    Returns:
+        True when it warned.
+    """
+    if not isinstance(data_range, str) or data_range != "auto":
+        return False
+    if _final_range(generator) is not _UNKNOWN:
+        return False
+    warnings.warn(
+        "The generator's output has no bounded activation (tanh for data "
+        "in [-1, 1], sigmoid for [0, 1]): its images can take any value and "
+        "`compile` cannot check the data's range against it. Add "
+        "`activation='tanh'` to its last layer; if it is linear on purpose, "
+        "end it with `keras_gan.layers.OutputRange(low, high)`, or pass "
+        "`compile(data_range=(low, high))` (`data_range=None`: no check).",
+        UserWarning,
+        stacklevel=4,
+    )
+    return True
 
 
 def warn_probability_output(discriminator):
