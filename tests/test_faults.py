@@ -443,3 +443,27 @@ def test_a_skipped_phase_restores_the_other_networks_statistics():
     np.testing.assert_allclose(flat([bn.moving_variance])[0], 0.0,
                                atol=1e-6)
 
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("declared", ["unknown", "exact"])
+def test_a_pipeline_batch_of_another_image_shape_is_named(declared, jit):
+    # A tf.data pipeline that declares unknown sizes reaches the step with
+    # no static shape: TensorFlow raised a raw matmul error there.
+    import tensorflow as tf
+
+    gan = _gan(jit_compile=jit)
+    shape = (None, None, None, 1) if declared == "unknown" else (
+        None, 6, 6, 1
+    )
+
+    def batches():
+        yield images(8, shape=(6, 6, 1))
+
+    data = tf.data.Dataset.from_generator(
+        batches, output_signature=tf.TensorSpec(shape, "float32")
+    )
+    before = _state(gan)
+    with pytest.raises(ValueError, match=r"image shape.*\(4, 4, 1\)"):
+        gan.fit(data, epochs=1, verbose=0)
+    _assert_same(before, _state(gan))

@@ -229,6 +229,44 @@ def check_arrays(x, data_range, name="x"):
             )
 
 
+def pin_image_shape(data, image_shape):
+    """A tf.data pipeline of unknown image sizes, pinned to the GAN's.
+
+    On TensorFlow a pipeline that declares `(None, None, None, c)` traces
+    the step without sizes, and XLA then fails on a batch of another size
+    with a raw matmul error. `tf.ensure_shape` in the pipeline gives the
+    step static sizes and refuses such a batch before any step runs
+    (`resume.clean_data_error` names it). Anything else is returned as is.
+
+    Args:
+        data: `fit`'s `x`.
+        image_shape: the generator's output shape.
+
+    Returns:
+        `data`, or the pinned `tf.data.Dataset`.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return data
+    import tensorflow as tf
+
+    if not isinstance(data, tf.data.Dataset):
+        return data
+    spec = data.element_spec
+    first = spec[0] if isinstance(spec, tuple) else spec
+    if (
+        not isinstance(first, tf.TensorSpec)
+        or first.shape.rank != len(image_shape) + 1
+        or first.shape[1:].is_fully_defined()
+    ):
+        return data
+
+    def pin(*element):
+        images = tf.ensure_shape(element[0], (None,) + tuple(image_shape))
+        return (images,) + element[1:] if len(element) > 1 else images
+
+    return data.map(pin)
+
+
 def check_label_shape(labels):
     """Refuses one-hot (or other rank-2) labels, statically."""
     shape = tuple(labels.shape)
@@ -242,9 +280,17 @@ def check_label_shape(labels):
 
 
 def message(config, code):
-    """The message of fault `code` (1: non-finite, 2: range, 3: labels)."""
+    """The message of fault `code` (1: non-finite, 2: range, 3: labels,
+    4: image shape)."""
     if code == 1:
         return NON_FINITE
+    if code == 4:
+        return (
+            "A batch's image shape differs from the generator's output "
+            f"shape {config.image_shape}. Resize the data (e.g. "
+            "`keras_gan.data.image_dataset(..., image_size=...)`) or build "
+            "the networks for its shape."
+        )
     if code == 2:
         return out_of_range(config.data_range)
     return bad_labels(config.num_classes)
@@ -258,6 +304,18 @@ def batch_checks(config, images, labels):
     width) and the labels in `[0, num_classes)`.
     """
     checks = []
+    static = tuple(images.shape)[1:]
+    if len(static) == len(config.image_shape) and None in static:
+        # A pipeline that declares unknown sizes (tf.data): the sizes are
+        # only known in the step, so they are checked there too.
+        dims = ops.shape(images)[1:]
+        same = [
+            ops.equal(ops.cast(d, "int32"), e)
+            for d, e, s in zip(dims, config.image_shape, static)
+            if s is None and e is not None
+        ]
+        if same:
+            checks.append((ops.all(ops.stack(same)), 4))
     dtype = keras.backend.standardize_dtype(images.dtype)
     if "float" in dtype:
         x = ops.cast(images, "float32")

@@ -101,6 +101,7 @@ def fit_arguments(gan, x, y, args, kwargs):
     kwargs = dict(kwargs)
     kwargs.update(zip(_FIT_ARGS, args))
     faults.check_arrays(x, gan.data_range)
+    x = faults.pin_image_shape(x, gan.image_shape)
     callbacks = list(kwargs.get("callbacks") or [])
     backups = [
         c for c in callbacks
@@ -129,7 +130,10 @@ def clean_data_error(error, config):
     if isinstance(error, faults.DataError):
         return error
     text = str(error).replace("\\'", "'")
-    for code in (1, 2, 3):
+    if "is not compatible with expected shape" in text:
+        # `faults.pin_image_shape`'s `tf.ensure_shape` refused a batch.
+        return faults.DataError(faults.message(config, 4))
+    for code in (1, 2, 3, 4):
         if code == 3 and config.num_classes is None:
             continue
         if code == 2 and config.data_range is None:
