@@ -11,7 +11,8 @@ GUIDE = os.path.join(os.path.dirname(__file__), "..", "docs",
 
 
 def guide_code():
-    text = open(GUIDE).read()
+    with open(GUIDE) as f:
+        text = f.read()
     return re.search(r"```python\n(.*?)```", text, re.S).group(1)
 
 
