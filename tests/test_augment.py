@@ -163,3 +163,66 @@ def test_validation_messages():
         AdaptiveAugment(target=1.5)
     with pytest.raises(ValueError, match="channels-last"):
         DiffAugment()(np.ones((2, 8, 8)), training=True)
+
+
+# The reference DiffAugment (mit-han-lab/data-efficient-gans,
+# DiffAugment_pytorch.py), its colour operations written in numpy for
+# channels-first images: one uniform draw per sample and operation.
+def ref_brightness(x, u):
+    return x + (u - 0.5)
+
+
+def ref_saturation(x, u):
+    mean = x.mean(axis=1, keepdims=True)  # over channels
+    return (x - mean) * (u * 2) + mean
+
+
+def ref_contrast(x, u):
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    return (x - mean) * (u + 0.5) + mean
+
+
+REF_COLOR = (ref_brightness, ref_saturation, ref_contrast)
+
+
+def _color_with_draws(x, draws):
+    """The layer's colour op with its uniform draws replaced by `draws`."""
+    aug = DiffAugment(policy="color")
+    queue = [ops.convert_to_tensor(d.reshape(-1, 1, 1, 1), "float32")
+             for d in draws]
+    aug._uniform = lambda batch, dtype: queue.pop(0)
+    out = ops.convert_to_numpy(aug(x, training=True))
+    assert not queue  # exactly three draws, in the reference's order
+    return out
+
+
+@pytest.mark.parametrize("op", [0, 1, 2],
+                         ids=["brightness", "saturation", "contrast"])
+def test_each_colour_operation_matches_the_reference(op):
+    rng = np.random.default_rng(op)
+    x = rng.uniform(-1, 1, (5, 6, 7, 3)).astype("float32")  # channels-last
+    u = rng.uniform(0, 1, 5).astype("float32")
+    # u = 0.5 makes the other two operations the identity.
+    draws = [np.full(5, 0.5, "float32") for _ in range(3)]
+    draws[op] = u
+    got = _color_with_draws(x, draws)
+    ref = REF_COLOR[op](x.transpose(0, 3, 1, 2).astype("float64"),
+                        u.reshape(-1, 1, 1, 1))
+    np.testing.assert_allclose(got, ref.transpose(0, 2, 3, 1), atol=1e-5)
+    assert not np.allclose(got, x, atol=1e-2)  # it did something
+
+
+def test_colour_pipeline_matches_the_reference_on_the_layer_draws():
+    x = images(6, shape=(8, 8, 3), seed=2)
+    got = ops.convert_to_numpy(
+        DiffAugment(policy="color", seed=7)(x, training=True)
+    )
+    # The same draws: a SeedGenerator with the same seed, in the same order.
+    seed = keras.random.SeedGenerator(7)
+    ref = x.transpose(0, 3, 1, 2).astype("float64")
+    for fn in REF_COLOR:
+        u = ops.convert_to_numpy(
+            keras.random.uniform((6, 1, 1, 1), seed=seed, dtype="float32")
+        )
+        ref = fn(ref, u.astype("float64"))
+    np.testing.assert_allclose(got, ref.transpose(0, 2, 3, 1), atol=1e-5)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 
 import keras_gan
 
@@ -75,3 +76,38 @@ def test_scaling_script_quick(tmp_path):
     assert [(r["image_size"], r["batch_size"]) for r in rows] == [(8, 4)]
     assert rows[0]["ms_per_step"] > 0
     assert json.loads(out.read_text())[0]["backend"] == keras.backend.backend()
+
+
+def test_small_data_script_quick(tmp_path):
+    import small_data
+
+    results = small_data.main([
+        "--quick", "--grid-dir", str(tmp_path), "--recipes",
+        "dcgan,r3gan_ada", "--output", str(tmp_path / "small.json"),
+    ])
+    rows = results["rows"]
+    names = {"dcgan", "r3gan_ada"}  # every recipe: tests/test_recipes.py
+    assert {(r["dataset"], r["recipe"]) for r in rows} == {
+        (d, n) for d in ("photos", "digits") for n in names
+    }
+    for r in rows:
+        assert r["finite"] and r["steps"] == 5, r
+        for key in ("diversity", "nn_ratio", "fd"):
+            assert np.isfinite(r[key]) and r[key] >= 0, r
+        assert (tmp_path / f"small_data_{r['dataset']}_{r['recipe']}.png"
+                ).exists()
+    assert json.loads((tmp_path / "small.json").read_text())["quick"]
+
+
+def test_small_data_metrics_closed_forms():
+    import small_data
+
+    real = np.zeros((3, 2, 2, 1), "float32")
+    real[1] += 1.0
+    real[2] += 2.0  # pairwise distances 2, 4, 2: mean 8/3
+    fake = np.zeros((2, 2, 2, 1), "float32")
+    fake[1] += 1.0  # one pair at distance 2
+    assert small_data.diversity_ratio(real, fake) == pytest.approx(0.75)
+    # Fakes at 0 and 1 are copies of training images: ratio 0.
+    assert small_data.nn_ratio(real, fake) == 0.0
+    assert small_data.nn_ratio(real, fake + 0.5) == pytest.approx(0.5)
