@@ -444,7 +444,19 @@ class FaultMonitor(keras.callbacks.Callback):
     TensorFlow the GAN's `data_fault` code (set where XLA dropped the
     batch assertion). It sets `stop_training` and leaves the error on the
     GAN, which `GAN.fit` raises once Keras has put the weights back.
+
+    On JAX it never reads `self.model` during an epoch (that property
+    copies the whole training state back into the variables, at every
+    step), and it is `async_safe`: Keras then runs the batch hooks in a
+    thread and dispatches steps without waiting for each one. Together
+    these were half of jitted JAX's step time at 8x8 (docs/benchmarks.md).
+    Batches may then be read late or out of order: the count is the
+    epoch's running sum, so the largest value read is kept, and a skipped
+    step changes no weight, so stopping a step later loses nothing.
     """
+
+    #: Keras's flag for callbacks that may run off the training thread.
+    async_safe = True
 
     def __init__(self, max_bad_steps, config=None, backups=()):
         super().__init__()
@@ -467,7 +479,13 @@ class FaultMonitor(keras.callbacks.Callback):
         self.current = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        model = self.model
+        self.check_logs(logs)
+
+    def check_logs(self, logs):
+        """Reads `bad_steps` (the epoch's running count) and stops `fit`
+        once `max_bad_steps` steps were skipped."""
+        # Not `self.model`: on JAX it syncs the training state (see above).
+        model = self._model
         code = getattr(model, "data_fault", None)
         if code is not None and keras.backend.backend() == "tensorflow":
             value = int(ops.convert_to_numpy(code))
@@ -475,10 +493,13 @@ class FaultMonitor(keras.callbacks.Callback):
                 model.stop_training = True
                 model._fault_error = DataError(message(self.config, value))
                 return
-        self.current = int((logs or {}).get("bad_steps", 0) or 0)
+        self.current = max(
+            self.current, int((logs or {}).get("bad_steps", 0) or 0)
+        )
         total = self.previous + self.current
         if self.max_bad_steps is not None and total >= self.max_bad_steps:
             model.stop_training = True
             model._fault_error = FloatingPointError(
                 too_many_bad_steps(total, self.max_bad_steps)
             )
+
