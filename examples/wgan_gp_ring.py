@@ -79,6 +79,7 @@ def main(argv=None):
         d_steps=5,
         penalty=keras_gan.penalties.GradientPenalty(weight=0.1),
         ema_decay=0.99,
+        data_range=None,  # 2-D points of any value: no range to check
     )
     start = time.time()
     gan.fit(x, batch_size=256, epochs=epochs, verbose=2)

@@ -186,7 +186,7 @@ def _real_images(x, count=1000):
     return x
 
 
-def _evaluation_callbacks(config, x):
+def _evaluation_callbacks(config, x, y=None):
     callbacks = []
     if config["data"] == "digits" and x.shape[-1] == 1:
         from keras_gan.metrics import FrechetDistance
@@ -196,9 +196,12 @@ def _evaluation_callbacks(config, x):
             FrechetDistance(digits_classifier()), _real_images(x),
             num_samples=min(1000, len(x)),
         ))
-    monitor = getattr(keras_gan.callbacks, "TrainingMonitor", None)
-    if monitor is not None:
-        callbacks.append(monitor(_real_images(x, 256), on_failure="warn"))
+    real = _real_images(x, 256)
+    if y is not None:  # a conditional GAN's D takes the labels too
+        real = (real, y[:256])
+    callbacks.append(
+        keras_gan.callbacks.TrainingMonitor(real, on_failure="warn")
+    )
     return [_run.Every(c, config["eval_every"]) for c in callbacks]
 
 
@@ -246,7 +249,7 @@ def train(args, argv):
         os.path.join(run, "samples"), num_samples=64,
         tensorboard_dir=os.path.join(run, "tensorboard"),
     )
-    callbacks = _evaluation_callbacks(config, x) + [
+    callbacks = _evaluation_callbacks(config, x, y) + [
         _run.Every(grids, config["eval_every"]),
         _run.MetricsCSV(os.path.join(run, "metrics.csv")),
         _run.Checkpoints(run, config["checkpoint_every"], config["keep"],

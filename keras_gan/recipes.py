@@ -274,23 +274,8 @@ def r3gan(image_shape, num_images=None, num_classes=None, seed=None):
 def r3gan_ada(image_shape, num_images=None, num_classes=None, seed=None):
     """R3GAN with adaptive discriminator augmentation, for small folders.
 
-    Choices and sources:
-    - networks: `models.r3gan` (Huang et al. 2024, brownvc/R3GAN): no
-      normalization, residual blocks (1x1, grouped 3x3, 1x1 starting at
-      zero), [1, 2, 1] blur resampling, latent size 64; scaled for a CPU
-      from the paper's 768 channels and 2 blocks per stage to 32 channels
-      (64 above 32x32) and 1 block per stage;
-    - loss: relativistic pairing (`losses.RelativisticPairing`) with the
-      zero-centred R1 and R2 together, `gamma = 0.05` each (the paper's
-      CIFAR-10 value at the start of its schedule; the paper decays it to
-      0.005 over its long run, which short runs do not reach);
-    - optimizers: Adam(2e-4, beta_1=0, beta_2=0.99) for both networks (the
-      paper's; it ramps beta_2 from 0.9 to 0.99 and the learning rate from
-      2e-4 down to 5e-5 over millions of images: constant here, Keras's
-      Adam takes no schedule for beta_2);
-    - EMA of the generator: a half-life in images with ramp-up, as the
-      paper's (its 10 kimg at batch 32 is for long runs): `EMA`, 4,400
-      images (measured; see `EMA`).
+    Choices and sources: those of `r3gan` (networks, loss and
+    penalties, optimizers, EMA), plus:
     - augmentation: `AdaptiveAugment("translation,cutout")` (Karras et
       al. 2020,
       "Training Generative Adversarial Networks with Limited Data": target

@@ -219,7 +219,9 @@ def test_recompute_batch_stats_is_the_mean_of_the_batch_moments():
     z = keras.Input((3,))
     dense = keras.layers.Dense(2)
     bn = keras.layers.BatchNormalization()
-    g = keras.Model(z, keras.layers.Reshape((1, 2, 1))(bn(dense(z))))
+    g = keras.Model(z, keras_gan.layers.OutputRange(None, None)(
+        keras.layers.Reshape((1, 2, 1))(bn(dense(z)))
+    ))
     x = keras.Input((1, 2, 1))
     d = keras.Model(x, keras.layers.Dense(1)(keras.layers.Flatten()(x)))
     gan = keras_gan.GAN(g, d)

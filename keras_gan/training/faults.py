@@ -229,44 +229,6 @@ def check_arrays(x, data_range, name="x"):
             )
 
 
-def pin_image_shape(data, image_shape):
-    """A tf.data pipeline of unknown image sizes, pinned to the GAN's.
-
-    On TensorFlow a pipeline that declares `(None, None, None, c)` traces
-    the step without sizes, and XLA then fails on a batch of another size
-    with a raw matmul error. `tf.ensure_shape` in the pipeline gives the
-    step static sizes and refuses such a batch before any step runs
-    (`resume.clean_data_error` names it). Anything else is returned as is.
-
-    Args:
-        data: `fit`'s `x`.
-        image_shape: the generator's output shape.
-
-    Returns:
-        `data`, or the pinned `tf.data.Dataset`.
-    """
-    if keras.backend.backend() != "tensorflow":
-        return data
-    import tensorflow as tf
-
-    if not isinstance(data, tf.data.Dataset):
-        return data
-    spec = data.element_spec
-    first = spec[0] if isinstance(spec, tuple) else spec
-    if (
-        not isinstance(first, tf.TensorSpec)
-        or first.shape.rank != len(image_shape) + 1
-        or first.shape[1:].is_fully_defined()
-    ):
-        return data
-
-    def pin(*element):
-        images = tf.ensure_shape(element[0], (None,) + tuple(image_shape))
-        return (images,) + element[1:] if len(element) > 1 else images
-
-    return data.map(pin)
-
-
 def check_label_shape(labels):
     """Refuses one-hot (or other rank-2) labels, statically."""
     shape = tuple(labels.shape)
@@ -445,14 +407,11 @@ class FaultMonitor(keras.callbacks.Callback):
     batch assertion). It sets `stop_training` and leaves the error on the
     GAN, which `GAN.fit` raises once Keras has put the weights back.
 
-    On JAX it never reads `self.model` during an epoch (that property
-    copies the whole training state back into the variables, at every
-    step), and it is `async_safe`: Keras then runs the batch hooks in a
-    thread and dispatches steps without waiting for each one. Together
-    these were half of jitted JAX's step time at 8x8 (docs/benchmarks.md).
-    Batches may then be read late or out of order: the count is the
-    epoch's running sum, so the largest value read is kept, and a skipped
-    step changes no weight, so stopping a step later loses nothing.
+    It never reads `self.model` in the batch hook (on JAX that copies the
+    training state back, every step) and is `async_safe`, so Keras need not
+    wait for each step (docs/benchmarks.md). Logs read late or out of
+    order are harmless: the running count's largest value is kept, and a
+    skipped step changes no weight.
     """
 
     #: Keras's flag for callbacks that may run off the training thread.

@@ -101,7 +101,7 @@ def fit_arguments(gan, x, y, args, kwargs):
     kwargs = dict(kwargs)
     kwargs.update(zip(_FIT_ARGS, args))
     faults.check_arrays(x, gan.data_range)
-    x = faults.pin_image_shape(x, gan.image_shape)
+    x = pin_image_shape(x, gan.image_shape)
     callbacks = list(kwargs.get("callbacks") or [])
     backups = [
         c for c in callbacks
@@ -125,13 +125,51 @@ def fit_arguments(gan, x, y, args, kwargs):
     return x, y, kwargs
 
 
+def pin_image_shape(data, image_shape):
+    """A tf.data pipeline of unknown image sizes, pinned to the GAN's.
+
+    On TensorFlow a pipeline that declares `(None, None, None, c)` traces
+    the step without sizes, and XLA then fails on a batch of another size
+    with a raw matmul error. `tf.ensure_shape` in the pipeline gives the
+    step static sizes and refuses such a batch before any step runs
+    (`clean_data_error` names it). Anything else is returned as is.
+
+    Args:
+        data: `fit`'s `x`.
+        image_shape: the generator's output shape.
+
+    Returns:
+        `data`, or the pinned `tf.data.Dataset`.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return data
+    import tensorflow as tf
+
+    if not isinstance(data, tf.data.Dataset):
+        return data
+    spec = data.element_spec
+    first = spec[0] if isinstance(spec, tuple) else spec
+    if (
+        not isinstance(first, tf.TensorSpec)
+        or first.shape.rank != len(image_shape) + 1
+        or first.shape[1:].is_fully_defined()
+    ):
+        return data
+
+    def pin(*element):
+        images = tf.ensure_shape(element[0], (None,) + tuple(image_shape))
+        return (images,) + element[1:] if len(element) > 1 else images
+
+    return data.map(pin)
+
+
 def clean_data_error(error, config):
     """TensorFlow's assertion error of a refused batch, as a `DataError`."""
     if isinstance(error, faults.DataError):
         return error
     text = str(error).replace("\\'", "'")
     if "is not compatible with expected shape" in text:
-        # `faults.pin_image_shape`'s `tf.ensure_shape` refused a batch.
+        # `pin_image_shape`'s `tf.ensure_shape` refused a batch.
         return faults.DataError(faults.message(config, 4))
     for code in (1, 2, 3, 4):
         if code == 3 and config.num_classes is None:
