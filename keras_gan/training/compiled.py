@@ -5,6 +5,8 @@ bookkeeping lives here so that a new compile option is one argument, one
 validation line and one `StepConfig` field.
 """
 
+import dataclasses
+
 import keras
 
 from keras_gan import losses as losses_module
@@ -167,29 +169,16 @@ def step_config(gan, optimizer):
     Returns:
         A `keras_gan.training.step.StepConfig`.
     """
-    return step.StepConfig(
-        generator=gan.generator,
-        discriminator=gan.discriminator,
-        ema_generator=gan.ema_generator,
-        image_shape=gan.image_shape,
-        latent_dim=gan.latent_dim,
-        num_classes=gan.num_classes,
-        fake_labels=gan.fake_labels,
-        discriminator_takes_labels=gan.discriminator_takes_labels,
-        seed_generator=gan.seed_generator,
-        loss=gan.loss,
-        d_steps=gan.d_steps,
-        penalties=tuple(gan.penalties),
-        augment=gan.augment,
-        ema_decay=gan.ema_decay,
-        ema_warmup=gan.ema_warmup,
-        d_optimizer=optimizer.d_optimizer,
-        g_optimizer=optimizer.g_optimizer,
-        d_variables=optimizer.d_variables,
-        g_variables=optimizer.g_variables,
-        trackers=tuple(gan._trackers),
-        data_range=gan.data_range,
-        top_k=gan.top_k,
-        ema_kimg=gan.ema_kimg,
-        ema_rampup=gan.ema_rampup,
-    )
+    # Every field is the GAN's attribute of the same name, except these.
+    values = {
+        "penalties": tuple(gan.penalties),
+        "trackers": tuple(gan._trackers),
+        "d_optimizer": optimizer.d_optimizer,
+        "g_optimizer": optimizer.g_optimizer,
+        "d_variables": optimizer.d_variables,
+        "g_variables": optimizer.g_variables,
+    }
+    for field in dataclasses.fields(step.StepConfig):
+        if field.name not in values:
+            values[field.name] = getattr(gan, field.name)
+    return step.StepConfig(**values)
