@@ -148,16 +148,55 @@ def classifier_fid(real_images, fake_images):
     return float(keras.ops.convert_to_numpy(metric.result()))
 
 
+def _r3gan_variant(**extra):
+    """An r3gan recipe with one more tool, built by `recipes._r3gan`."""
+    def build(image_shape, num_images=None, num_classes=None, seed=None):
+        from keras_gan import recipes
+
+        return recipes._r3gan(image_shape, num_images, num_classes, seed,
+                              **{k: f(seed) for k, f in extra.items()})
+
+    return build
+
+
+def _apa(seed):
+    from keras_gan.augment import AdaptivePseudoAugment
+
+    return AdaptivePseudoAugment(seed=seed)
+
+
+def _lecam(seed):
+    from keras_gan.penalties import LeCam
+
+    return (LeCam(),)
+
+
+#: Variants measured here that are not recipes of `keras_gan.recipes`:
+#: r3gan with APA (Jiang et al. 2021) and with LeCam (Tseng et al. 2021),
+#: each at its paper's defaults.
+VARIANTS = {
+    "r3gan_apa": _r3gan_variant(augment=_apa),
+    "r3gan_lecam": _r3gan_variant(extra_penalties=_lecam),
+}
+
+
+def build(recipe, image_shape, num_images, seed):
+    """A recipe of `keras_gan.recipes`, or one of `VARIANTS`."""
+    from keras_gan import recipes
+
+    if recipe in VARIANTS:
+        return VARIANTS[recipe](image_shape, num_images=num_images,
+                                seed=seed)
+    return recipes.build(recipe, image_shape=image_shape,
+                         num_images=num_images, seed=seed)
+
+
 def train_and_measure(recipe, images, steps, batch_size, seed, fd,
                       grid_path=None, num_samples=1000, eager=False):
     """Builds `recipe`, trains `steps` steps, returns the metrics dict."""
-    from keras_gan import recipes
     from keras_gan.callbacks import image_grid
 
-    gan = recipes.build(
-        recipe, image_shape=images.shape[1:], num_images=len(images),
-        seed=seed,
-    )
+    gan = build(recipe, images.shape[1:], len(images), seed)
     if eager:  # --quick: a compilation costs more than two tiny steps
         gan.compile_from_config(
             {**gan.get_compile_config(), "run_eagerly": True}
@@ -273,7 +312,8 @@ def parse(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--datasets", default="photos,digits")
     parser.add_argument("--recipes", default=None,
-                        help="comma-separated; default every recipe")
+                        help="comma-separated recipes or VARIANTS; default "
+                        "every recipe")
     parser.add_argument("--grid-dir", default=os.path.join(ROOT, "docs",
                                                            "img"))
     parser.add_argument("--output", default=None)

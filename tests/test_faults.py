@@ -467,3 +467,19 @@ def test_a_pipeline_batch_of_another_image_shape_is_named(declared, jit):
     with pytest.raises(ValueError, match=r"image shape.*\(4, 4, 1\)"):
         gan.fit(data, epochs=1, verbose=0)
     _assert_same(before, _state(gan))
+
+
+def test_a_pipeline_after_arrays_is_still_checked_batch_by_batch():
+    # In-memory arrays are checked whole before `fit` (the eager backends
+    # then skip their per-batch check); the next `fit` on a pipeline must
+    # check its batches again.
+    gan = _conditional()
+    y = np.zeros(16, "int32")
+    gan.fit(images(16), y, batch_size=8, epochs=1, verbose=0)
+    assert gan.batches_prechecked
+    y[5] = 3
+    before = _state(gan)
+    with pytest.raises(DataError, match=r"outside \[0, 3\)"):
+        gan.fit(_Batches(images(16), y), epochs=1, verbose=0)
+    assert not gan.batches_prechecked
+    _assert_same(before, _state(gan))

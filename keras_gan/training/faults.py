@@ -258,12 +258,32 @@ def message(config, code):
     return bad_labels(config.num_classes)
 
 
-def batch_checks(config, images, labels):
+class _HostOps:
+    """The `keras.ops` functions of `batch_checks`, in numpy."""
+
+    cast = staticmethod(lambda x, dtype: np.asarray(x, dtype))
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def _host_array(x):
+    """`x` as a numpy array if it is in host memory, else None."""
+    if x is None or isinstance(x, np.ndarray):
+        return x
+    device = getattr(x, "device", None)  # torch.device or jax.Device
+    platform = getattr(device, "type", None) or getattr(
+        device, "platform", None
+    )
+    return np.asarray(x) if platform == "cpu" else None
+
+
+def batch_checks(config, images, labels, ops=ops):
     """The value checks of one batch, as `(ok, code)` pairs.
 
-    `ok` is a scalar bool tensor (computed with `keras.ops`); the images
-    are finite, within `config.data_range` (with a margin of half its
-    width) and the labels in `[0, num_classes)`.
+    `ok` is a scalar bool tensor (computed with `ops`, `keras.ops` by
+    default); the images are finite, within `config.data_range` (with a
+    margin of half its width) and the labels in `[0, num_classes)`.
     """
     checks = []
     static = tuple(images.shape)[1:]
@@ -309,11 +329,21 @@ def batch_checks(config, images, labels):
 
 
 def check_now(config, images, labels):
-    """Evaluates `batch_checks` eagerly and raises the first failure."""
-    checks = batch_checks(config, images, labels)
-    if not checks:
-        return
-    oks = ops.convert_to_numpy(ops.stack([ok for ok, _ in checks]))
+    """Evaluates `batch_checks` eagerly and raises the first failure.
+
+    A batch in host memory is checked with numpy: eager `keras.ops` would
+    dispatch one backend op each, about 2 ms per step on JAX (measured
+    with cProfile on `benchmarks/throughput.py`'s 8x8 model).
+    """
+    host = _host_array(images), _host_array(labels)
+    if host[0] is not None and (labels is None or host[1] is not None):
+        checks = batch_checks(config, *host, ops=_HostOps())
+        oks = [bool(ok) for ok, _ in checks]
+    else:
+        checks = batch_checks(config, images, labels)
+        if not checks:
+            return
+        oks = ops.convert_to_numpy(ops.stack([ok for ok, _ in checks]))
     for ok, (_, code) in zip(oks, checks):
         if not ok:
             raise DataError(message(config, code))

@@ -187,6 +187,17 @@ class Driver:
 class JAXTrainer:
     """Stateless `train_step(state, data)` for Keras's JAX trainer."""
 
+    def __setattr__(self, name, value):
+        if name in _UNTRACKED:
+            # Keras's JAX `fit` stores the state's values here after every
+            # step; `Layer.__setattr__` would walk them all to look for
+            # variables and layers (none: they are arrays), about 1 ms per
+            # step for a GAN's few hundred values (cProfile of
+            # `benchmarks/throughput.py`, 8x8 model).
+            object.__setattr__(self, name, value)
+            return
+        super().__setattr__(name, value)
+
     def train_step(self, state, data):
         groups = (
             self.trainable_variables,
@@ -208,6 +219,8 @@ class JAXTrainer:
         count = self.steps_per_execution
 
         def check(batch):
+            if getattr(self, "batches_prechecked", False):
+                return
             config = self.step_config()
             images, labels = step.unpack(config, batch)
             faults.check_now(config, images, labels)
@@ -249,6 +262,10 @@ class JAXTrainer:
                 if _detached(variable):
                     variable.assign(value)
             raise
+
+
+#: Keras's per-step bookkeeping attributes: plain values, never tracked.
+_UNTRACKED = frozenset({"_jax_state", "_jax_state_synced"})
 
 
 def _detached(variable):

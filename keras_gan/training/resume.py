@@ -101,6 +101,12 @@ def fit_arguments(gan, x, y, args, kwargs):
     kwargs = dict(kwargs)
     kwargs.update(zip(_FIT_ARGS, args))
     faults.check_arrays(x, gan.data_range)
+    # In-memory arrays are checked whole, here and in `GAN.fit` (labels):
+    # the eager backends then skip the per-batch host check, which on JAX
+    # waits for each batch's transfer and so for the step before it.
+    gan.batches_prechecked = isinstance(x, np.ndarray) and (
+        y is None or isinstance(y, np.ndarray)
+    )
     x = pin_image_shape(x, gan.image_shape)
     callbacks = list(kwargs.get("callbacks") or [])
     backups = [

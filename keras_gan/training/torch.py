@@ -172,8 +172,10 @@ class TorchTrainer:
             self._replicas_in_sync = True
         config = self.step_config()
         images, labels = step.unpack(config, data)
-        # Eager: a refused batch raises before anything changes.
-        faults.check_now(config, images, labels)
+        # Eager: a refused batch raises before anything changes (arrays
+        # were checked whole before `fit` started).
+        if not getattr(self, "batches_prechecked", False):
+            faults.check_now(config, images, labels)
         driver = Driver(
             self.optimizer,
             config.phase_variables,
