@@ -154,9 +154,9 @@ class TensorFlowTrainer:
             with tf.control_dependencies(asserts):
                 return run(data)
         # A refused batch changes nothing: the whole step sits in the true
-        # branch. Assertions then raise; XLA (a step compiled whole, e.g.
-        # under tf.distribute) drops them, so the code of the fault is also
-        # recorded for `FaultMonitor`.
+        # branch. Assertions then raise (this outer graph is not compiled
+        # by XLA, which would drop them); the code of the fault is also
+        # recorded for `FaultMonitor`, which names it if they did not.
         ok = tf.reduce_all(tf.stack([check for check, _ in checks]))
         code = tf.constant(0, "int32")
         for check, number in reversed(checks):
