@@ -11,6 +11,7 @@ from keras_gan.layers import BlurResample
 from keras_gan.layers.resample import lowpass_kernel
 from keras_gan.models import r3gan
 from keras_gan.models.r3gan import LRELU_GAIN
+from keras_gan.models.r3gan import SplitGroupConv2D
 from tests.helpers import latents
 from tests.helpers import np_
 
@@ -64,16 +65,42 @@ def test_blur_kernel_values():
 
 @pytest.mark.parametrize("mode", ["up", "down"])
 @pytest.mark.parametrize("shape", [(2, 6, 6, 3), (1, 5, 7, 2)])
-def test_blur_resample_matches_upfirdn_in_numpy(mode, shape):
+@pytest.mark.parametrize("taps", [(1, 2, 1), (1, 3), (2, 1, 0, 1)])
+def test_blur_resample_matches_upfirdn_in_numpy(mode, shape, taps):
+    # The layer's sliding sums against a direct 2-D convolution with
+    # lowpass_kernel; asymmetric taps catch a filter applied unflipped.
     x = np.random.default_rng(0).standard_normal(shape).astype("float32")
+    expected = _reference(x, mode, taps)
     np.testing.assert_allclose(
-        np_(BlurResample(mode)(x)), _reference(x, mode), atol=1e-5
+        np_(BlurResample(mode, taps=taps)(x)), expected, atol=1e-5
     )
-    first = np_(BlurResample(mode, data_format="channels_first")(
+    first = np_(BlurResample(mode, taps=taps, data_format="channels_first")(
         np.transpose(x, (0, 3, 1, 2))))
     np.testing.assert_allclose(
-        np.transpose(first, (0, 2, 3, 1)), _reference(x, mode), atol=1e-5
+        np.transpose(first, (0, 2, 3, 1)), expected, atol=1e-5
     )
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_split_group_conv_is_keras_grouped_conv(data_format):
+    # Same kernel and same output as Conv2D(groups=4) (both are linear in
+    # the kernel and the input: a random pair of them tells).
+    x = np.random.default_rng(2).standard_normal((2, 6, 5, 8))
+    if data_format == "channels_first":
+        x = np.transpose(x, (0, 3, 1, 2))
+    x = x.astype("float32")
+    kwargs = dict(filters=12, kernel_size=3, groups=4, padding="same",
+                  data_format=data_format)
+    ours = SplitGroupConv2D(**kwargs)
+    keras_conv = keras.layers.Conv2D(**kwargs)
+    ours.build(x.shape)
+    keras_conv.build(x.shape)
+    assert ours.kernel.shape == keras_conv.kernel.shape == (3, 3, 2, 12)
+    keras_conv.set_weights(ours.get_weights())
+    np.testing.assert_allclose(np_(ours(x)), np_(keras_conv(x)), atol=1e-5)
+    config = ours.get_config()
+    assert keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(ours)).get_config() == config
 
 
 def test_blur_upsampling_is_bilinear_inside_the_image():

@@ -95,12 +95,13 @@ class BlurResample(keras.layers.Layer):
             )
         self.taps = tuple(taps)
         self.data_format = _utils.standardize_data_format(data_format)
-        kernel = lowpass_kernel(self.taps)
+        taps = np.convolve(np.asarray(self.taps, "float64"), [1.0, 1.0])
+        taps = taps / taps.sum()  # lowpass_kernel is its outer product
         if self.mode == "up":
-            kernel = kernel * 4.0  # the gain of the inserted zeros
-        # A true convolution: the filter flipped for `depthwise_conv`.
-        self._kernel = kernel[::-1, ::-1].copy()
-        size = kernel.shape[0]
+            taps = taps * 2.0  # the gain of the inserted zeros, per axis
+        # A true convolution: the taps flipped for the sliding sum.
+        self._taps = tuple(float(t) for t in taps[::-1])
+        size = len(taps)
         # upfirdn2d's padding: the output is exactly 2x (or 1/2x) the input.
         if self.mode == "up":
             self._pads = ((size + 1) // 2, (size - 2) // 2)
@@ -135,14 +136,13 @@ class BlurResample(keras.layers.Layer):
             # Odd sides get one more zero, so the output is ceil(side / 2).
             pads = ((before, after + height % 2), (before, after + width % 2))
         x = ops.pad(x, ((0, 0), *pads, (0, 0)))
-        kernel = ops.convert_to_tensor(
-            np.tile(self._kernel[:, :, None, None], (1, 1, self._channels, 1)),
-            dtype=self.compute_dtype,
-        )
-        x = ops.depthwise_conv(
-            x, kernel, strides=1 if self.mode == "up" else 2,
-            padding="valid", data_format="channels_last",
-        )
+        # The filter is separable: one sliding sum of shifted slices per
+        # axis. Elementwise work, where a depthwise convolution (and its
+        # gradient) runs several times slower on XLA's and TensorFlow's CPU
+        # kernels.
+        stride = 1 if self.mode == "up" else 2
+        x = _sliding_sum(x, self._taps, 1, stride)
+        x = _sliding_sum(x, self._taps, 2, stride)
         if self.data_format == "channels_first":
             x = ops.transpose(x, (0, 3, 1, 2))
         return x
@@ -174,3 +174,16 @@ def _insert_zeros(x, channels):
     x = ops.reshape(x, (-1, 2 * height, width, channels))
     x = ops.stack([x, ops.zeros_like(x)], axis=3)  # (b, 2h, w, 2, c)
     return ops.reshape(x, (-1, 2 * height, 2 * width, channels))
+
+
+def _sliding_sum(x, taps, axis, stride):
+    """`y[o] = sum_k taps[k] * x[stride * o + k]` along `axis` (valid)."""
+    last = len(taps) - 1
+    total = None
+    for k, tap in enumerate(taps):
+        end = k - last if k < last else None
+        index = [slice(None)] * 4
+        index[axis] = slice(k, end, stride)
+        term = x[tuple(index)] * tap
+        total = term if total is None else total + term
+    return total
