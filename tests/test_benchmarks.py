@@ -111,3 +111,17 @@ def test_small_data_metrics_closed_forms():
     # Fakes at 0 and 1 are copies of training images: ratio 0.
     assert small_data.nn_ratio(real, fake) == 0.0
     assert small_data.nn_ratio(real, fake + 0.5) == pytest.approx(0.5)
+
+
+def test_diffaugment_digits_script_quick(tmp_path):
+    import diffaugment_digits
+
+    out = tmp_path / "da.json"
+    result = diffaugment_digits.main([
+        "--steps", "2", "--seeds", "0", "--configs", "none", "cutout",
+        "--json", str(out),
+    ])
+    assert [r["config"] for r in result["rows"]] == ["none", "cutout"]
+    for r in result["rows"]:
+        assert r["steps"] == 2 and np.isfinite(r["fid"]) and r["fid"] > 0
+    assert set(json.loads(out.read_text())["summary"]) == {"none", "cutout"}
