@@ -483,3 +483,29 @@ def test_a_pipeline_after_arrays_is_still_checked_batch_by_batch():
         gan.fit(_Batches(images(16), y), epochs=1, verbose=0)
     assert not gan.batches_prechecked
     _assert_same(before, _state(gan))
+
+
+@pytest.mark.parametrize("bad", [None, "loss", "grad_nan", "grad_inf"])
+def test_the_backends_finite_check_sees_one_bad_value(bad):
+    # The check the driver uses (PyTorch's fused kernel; the generic sum
+    # elsewhere): one non-finite entry in the loss or any gradient.
+    from keras_gan.training import faults
+
+    check = faults.all_finite
+    if keras.backend.backend() == "torch":
+        from keras_gan.training.torch import all_finite as check
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(s).astype("float32")
+             for s in [(3, 4), (5,), (2, 2, 2)]]
+    loss = np.float32(0.5)
+    if bad == "loss":
+        loss = np.float32(np.nan)
+    elif bad:
+        grads[1][2] = np.nan if bad == "grad_nan" else -np.inf
+    loss = keras.ops.convert_to_tensor(loss)
+    grads = [keras.ops.convert_to_tensor(g) for g in grads]
+    ok = bool(keras.ops.convert_to_numpy(check(loss, grads)))
+    assert ok == (bad is None)
+    # Nothing was changed by the check.
+    assert np.isnan(keras.ops.convert_to_numpy(grads[1])[2]) == (
+        bad == "grad_nan")
