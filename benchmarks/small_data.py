@@ -171,12 +171,48 @@ def _lecam(seed):
     return (LeCam(),)
 
 
+def _dcgan_color(image_shape, num_images=None, num_classes=None, seed=None):
+    """`dcgan_diffaugment` with the reference's full policy (with color)."""
+    import keras
+
+    from keras_gan import recipes
+    from keras_gan.augment import DiffAugment
+
+    gan = recipes.dcgan_diffaugment(image_shape, num_images, num_classes,
+                                    seed)
+    augment = DiffAugment("color,translation,cutout", seed=seed)
+    gan.compile_from_config({
+        **gan.get_compile_config(),
+        "augment": keras.saving.serialize_keras_object(augment),
+    })
+    return gan
+
+
+def _dcgan_defaults(image_shape, num_images=None, num_classes=None,
+                    seed=None):
+    """What a new user writes: `models.dcgan` and `compile()` defaults."""
+    import keras
+
+    from keras_gan import GAN
+    from keras_gan import models
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    gan = GAN(*models.dcgan(image_shape=image_shape), seed=seed)
+    gan.compile()
+    return gan
+
+
 #: Variants measured here that are not recipes of `keras_gan.recipes`:
 #: r3gan with APA (Jiang et al. 2021) and with LeCam (Tseng et al. 2021),
-#: each at its paper's defaults.
+#: each at its paper's defaults, dcgan_diffaugment with the `color`
+#: operation that the recipe leaves out, and the plain `models.dcgan` with
+#: `GAN.compile()`'s defaults (no EMA), the issue's starting point.
 VARIANTS = {
+    "dcgan_defaults": _dcgan_defaults,
     "r3gan_apa": _r3gan_variant(augment=_apa),
     "r3gan_lecam": _r3gan_variant(extra_penalties=_lecam),
+    "dcgan_diffaugment_color": _dcgan_color,
 }
 
 
