@@ -33,8 +33,9 @@ SMALL_DATA = 5000
 #: Images whose larger side is at most this get no augmentation from
 #: "auto": on 150 8x8 digits DiffAugment's translation (one pixel at that
 #: size) raised the classifier-FID from 5.70 to 9.94 and cutout left it at
-#: 5.77 (benchmarks/diffaugment_digits.py, 3 seeds), while on 384 photo
-#: crops of 32x32 it is what keeps the samples from collapsing.
+#: 5.77 (benchmarks/diffaugment_digits.py, 3 seeds). Above it, small
+#: folders keep DiffAugment (Zhao et al. 2020); on 384 photo crops of
+#: 32x32 it neither helped nor hurt within 1,008 steps (small_data.py).
 SMALL_SIDE = 8
 
 #: R1 and R2 weight of the r3gan recipes (the paper's CIFAR-10 start value).
