@@ -90,7 +90,7 @@ def run(recipe, epochs, out):
     return {
         "recipe": recipe,
         "chosen": recipe if recipe != "auto" else recipes.choose(
-            (32, 32, 3), num_images=scope["report"].num_images),
+            scope["gan"].image_shape, num_images=scope["report"].num_images),
         "epochs": epochs,
         "steps": int(scope["gan"].g_optimizer.iterations),
         "seconds": round(seconds, 1),

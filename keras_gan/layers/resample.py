@@ -9,6 +9,12 @@ from keras_gan.utils import validation
 from keras_gan.utils.export import keras_gan_export
 
 
+def _lowpass_taps(taps):
+    """The normalized 1-D filter: `taps` convolved with `[1, 1]`."""
+    taps = np.convolve(np.asarray(taps, "float64"), [1.0, 1.0])
+    return taps / taps.sum()
+
+
 def lowpass_kernel(taps):
     """The 2-D resampling filter that a 1-D binomial `taps` stands for.
 
@@ -24,9 +30,8 @@ def lowpass_kernel(taps):
     Returns:
         A float32 numpy array `(len(taps) + 1, len(taps) + 1)`.
     """
-    taps = np.convolve(np.asarray(taps, "float64"), [1.0, 1.0])
-    kernel = np.outer(taps, taps)
-    return (kernel / kernel.sum()).astype("float32")
+    taps = _lowpass_taps(taps)
+    return np.outer(taps, taps).astype("float32")
 
 
 @keras_gan_export
@@ -95,8 +100,7 @@ class BlurResample(keras.layers.Layer):
             )
         self.taps = tuple(taps)
         self.data_format = _utils.standardize_data_format(data_format)
-        taps = np.convolve(np.asarray(self.taps, "float64"), [1.0, 1.0])
-        taps = taps / taps.sum()  # lowpass_kernel is its outer product
+        taps = _lowpass_taps(self.taps)  # lowpass_kernel: its outer product
         if self.mode == "up":
             taps = taps * 2.0  # the gain of the inserted zeros, per axis
         # A true convolution: the taps flipped for the sliding sum.

@@ -39,10 +39,10 @@ def all_finite(loss, grads=()):
     with a `TorchDispatchMode`), in eager mode where each op costs its
     Python dispatch.
     """
-    tensors = [loss.detach().float().reshape(1)]
-    tensors += [g for g in grads if g is not None and g.dtype == loss.dtype]
-    if len(tensors) - 1 < len([g for g in grads if g is not None]):
-        return faults.all_finite(loss, grads)  # mixed dtypes
+    grads = [g for g in grads if g is not None]
+    if any(g.dtype != torch.float32 for g in grads):
+        return faults.all_finite(loss, grads)  # one dtype per fused call
+    tensors = [loss.detach().float().reshape(1), *grads]
     found = torch.zeros(1, device=loss.device)
     torch._amp_foreach_non_finite_check_and_unscale_(
         tensors, found, torch.ones(1, device=loss.device)
