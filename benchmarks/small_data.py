@@ -227,12 +227,32 @@ def build(recipe, image_shape, num_images, seed):
                          num_images=num_images, seed=seed)
 
 
+def with_g_learning_rate(gan, learning_rate):
+    """`gan` recompiled with its generator optimizer at `learning_rate`."""
+    import keras
+
+    config = gan.get_compile_config()
+    g_optimizer = keras.saving.deserialize_keras_object(config["g_optimizer"])
+    g_optimizer.learning_rate = learning_rate
+    gan.compile_from_config({
+        **config,
+        "g_optimizer": keras.saving.serialize_keras_object(g_optimizer),
+    })
+    return gan
+
+
 def train_and_measure(recipe, images, steps, batch_size, seed, fd,
-                      grid_path=None, num_samples=1000, eager=False):
-    """Builds `recipe`, trains `steps` steps, returns the metrics dict."""
+                      grid_path=None, num_samples=1000, eager=False,
+                      g_learning_rate=None):
+    """Builds `recipe`, trains `steps` steps, returns the metrics dict.
+
+    `g_learning_rate`: when given, replaces the recipe's generator
+    learning rate (the `--g-lr` sweep)."""
     from keras_gan.callbacks import image_grid
 
     gan = build(recipe, images.shape[1:], len(images), seed)
+    if g_learning_rate is not None:
+        gan = with_g_learning_rate(gan, g_learning_rate)
     if eager:  # --quick: a compilation costs more than two tiny steps
         gan.compile_from_config(
             {**gan.get_compile_config(), "run_eagerly": True}
@@ -320,8 +340,10 @@ def run(args):
             row = train_and_measure(
                 recipe, images, args.steps, args.batch_size, args.seed, fd,
                 grid_path=grid, num_samples=args.num_samples,
-                eager=args.quick,
+                eager=args.quick, g_learning_rate=args.g_lr,
             )
+            if args.g_lr is not None:
+                row["g_learning_rate"] = args.g_lr
             row["dataset"] = name
             row["num_images"] = len(images)
             row["load"] = round(os.getloadavg()[0], 2)
@@ -347,6 +369,8 @@ def parse(argv=None):
     parser.add_argument("--num-samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--datasets", default="photos,digits")
+    parser.add_argument("--g-lr", type=float, default=None,
+                        help="replace the recipe's generator learning rate")
     parser.add_argument("--recipes", default=None,
                         help="comma-separated recipes or VARIANTS; default "
                         "every recipe")

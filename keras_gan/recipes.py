@@ -34,8 +34,9 @@ SMALL_DATA = 5000
 #: "auto": on 150 8x8 digits DiffAugment's translation (one pixel at that
 #: size) raised the classifier-FID from 5.70 to 9.94 and cutout left it at
 #: 5.77 (benchmarks/diffaugment_digits.py, 3 seeds). Above it, small
-#: folders keep DiffAugment (Zhao et al. 2020); on 384 photo crops of
-#: 32x32 it neither helped nor hurt within 1,008 steps (small_data.py).
+#: folders keep DiffAugment (Zhao et al. 2020), meant for runs long enough
+#: for D to memorize them; within 1,008 steps on 384 photo crops of 32x32
+#: it cost a little (pooled-pixel FD 2.05 against 1.58, small_data.py).
 SMALL_SIDE = 8
 
 #: R1 and R2 weight of the r3gan recipes (the paper's CIFAR-10 start value).
@@ -55,6 +56,16 @@ ADA_POLICY = "translation,cutout"
 #: the half-life at 5% of the images seen so far, so a short run's
 #: average follows its weights instead of its initialization.
 EMA = {"ema_kimg": 4.4, "ema_rampup": 0.05}
+
+
+#: The DCGAN recipes' generator learning rate: 4x the discriminator's
+#: 2e-4 (Radford et al. 2016's value for both). Measured on the 28x28 digits
+#: (616 steps, batch 32, seeds 0 to 2, classifier-FID): G at 2e-4 3.00
+#: (mean), 4e-4 2.44, 8e-4 1.79 (seed 0 at 1.6e-3: 1.93); on 384 photo
+#: crops (1,008 steps) the pooled-pixel FD fell from 3.49 to 1.58 (seed 0).
+#: With equal rates the discriminator wins early and the samples collapse
+#: for hundreds of steps (docs "Train on your own images").
+DCGAN_G_LEARNING_RATE = 8e-4
 
 
 def _adam(learning_rate, beta_1=0.5, beta_2=0.999):
@@ -112,8 +123,11 @@ def dcgan(image_shape, num_images=None, num_classes=None, seed=None):
       2016);
     - loss: non-saturating (Goodfellow et al. 2014), no penalty, no
       augmentation;
-    - optimizers: Adam(2e-4, beta_1=0.5) for both networks (Radford et al.
-      2016);
+    - optimizers: Adam(beta_1=0.5) (Radford et al. 2016) with learning
+      rates 2e-4 for the discriminator and `DCGAN_G_LEARNING_RATE` = 8e-4,
+      4x as fast, for the generator (measured: classifier-FID 3.00 -> 1.79
+      on 28x28 digits at 616 steps against equal rates; see
+      `DCGAN_G_LEARNING_RATE`);
     - EMA of the generator (Yazici et al. 2019, "The Unusual
       Effectiveness of Averaging in GAN Training"): `EMA`, a half-life of
       4,400 images with ramp-up (measured; see `EMA`).
@@ -144,7 +158,7 @@ def dcgan(image_shape, num_images=None, num_classes=None, seed=None):
     gan = GAN(g, d, num_classes=num_classes, seed=seed)
     gan.compile(
         d_optimizer=_adam(2e-4),
-        g_optimizer=_adam(2e-4),
+        g_optimizer=_adam(DCGAN_G_LEARNING_RATE),
         loss="non_saturating",
         **EMA,
     )
@@ -194,7 +208,7 @@ def dcgan_diffaugment(
     gan = GAN(g, d, num_classes=num_classes, seed=seed)
     gan.compile(
         d_optimizer=_adam(2e-4),
-        g_optimizer=_adam(2e-4),
+        g_optimizer=_adam(DCGAN_G_LEARNING_RATE),
         loss=losses.NonSaturating(),
         augment=augment_module.DiffAugment("translation,cutout", seed=seed),
         **EMA,

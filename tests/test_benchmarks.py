@@ -99,6 +99,26 @@ def test_small_data_script_quick(tmp_path):
     assert json.loads((tmp_path / "small.json").read_text())["quick"]
 
 
+def test_small_data_g_lr_replaces_only_the_generator_rate():
+    import keras
+    import small_data
+
+    from keras_gan import recipes
+
+    def rate(optimizer):
+        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+    gan = recipes.dcgan((8, 8, 1), num_images=64, seed=0)
+    before = gan.get_compile_config()
+    gan = small_data.with_g_learning_rate(gan, 1e-3)
+    assert rate(gan.g_optimizer) == pytest.approx(1e-3)
+    assert rate(gan.d_optimizer) == pytest.approx(2e-4)
+    assert gan.g_optimizer.beta_1 == 0.5
+    after = gan.get_compile_config()
+    for key in ("loss", "ema_kimg", "ema_rampup", "augment"):
+        assert after[key] == before[key], key
+
+
 def test_small_data_metrics_closed_forms():
     import small_data
 
