@@ -119,6 +119,22 @@ def test_small_data_g_lr_replaces_only_the_generator_rate():
         assert after[key] == before[key], key
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="counts the ops of a TensorFlow graph")
+def test_tf_graph_ops_counts_the_guard_in_the_library_step_only():
+    import tf_graph_ops
+
+    counts = tf_graph_ops.count(size=8, batch_size=8)
+    lib, hand = counts["library"], counts["handwritten"]
+    # Both steps run the same networks: the same convolutions.
+    assert lib["Conv2D"] == hand["Conv2D"] > 0
+    # The non-finite guard (a select per guarded variable) and its
+    # finite checks exist in the library's step only.
+    assert lib["SelectV2"] > 0 and hand["SelectV2"] == 0
+    assert lib["IsFinite"] > 0 and hand["IsFinite"] == 0
+    assert sum(lib.values()) > sum(hand.values())
+
+
 def test_small_data_metrics_closed_forms():
     import small_data
 
