@@ -44,13 +44,18 @@ class Driver:
         config: the `StepConfig`, or None (no non-finite guard).
     """
 
-    def __init__(self, optimizer, config=None):
+    def __init__(self, optimizer, config=None, branch=False):
         self.optimizer = optimizer
         self.config = config
+        self.branch = branch
 
     def minimize(self, loss_fn, variables):
         if self.config is None:
             return self._minimize(loss_fn, variables)
+        if self.branch and num_replicas() == 1 and not isinstance(
+            self.optimizer, keras.optimizers.LossScaleOptimizer
+        ):
+            return self._minimize_branching(loss_fn, variables)
         # The non-finite guard: a select between the values before and
         # after the phase (graph and XLA alike), so a NaN loss or gradient
         # reaches neither the weights nor the optimizer's state.
@@ -61,6 +66,31 @@ class Driver:
         old = [tf.identity(v.value) for v in guarded]
         logs, ok = self._minimize(loss_fn, variables, check=True)
         for v, value in zip(guarded, old):
+            v.assign(tf.where(ok, v.value, value))
+        logs[faults.OK] = ok
+        return logs
+
+    def _minimize_branching(self, loss_fn, variables):
+        # The guard of a TF graph without XLA: the update runs in one
+        # `tf.cond` on the finite check, so the weights and the optimizer's
+        # state need neither a snapshot nor a select (at 8x8 the per-op
+        # cost of those decides the step time: benchmarks/tf_graph_ops.py).
+        # What the forward pass assigns (batch-norm statistics, ...) is
+        # still restored by a select.
+        state = faults.state_variables(self.config)
+        old = [tf.identity(v.value) for v in state]
+        with tf.GradientTape() as tape:
+            loss, logs = loss_fn()
+            scaled = self.optimizer.scale_loss(loss)
+        grads = tape.gradient(scaled, variables)
+        ok = faults.all_finite(loss, grads)
+
+        def update():
+            self.optimizer.apply(grads, variables)
+            return tf.constant(True)
+
+        tf.cond(ok, update, lambda: tf.constant(False))
+        for v, value in zip(state, old):
             v.assign(tf.where(ok, v.value, value))
         logs[faults.OK] = ok
         return logs
@@ -133,7 +163,11 @@ class TensorFlowTrainer:
     @tf.autograph.experimental.do_not_convert
     def _unchecked_step(self, data):
         config = self.step_config()
-        return step.train_step(config, data, Driver(self.optimizer, config))
+        # XLA keeps the select guard: it fuses the selects, and runs a
+        # step nested in a conditional slowly (see the class docstring).
+        branch = not self.jit_compile and not tf.executing_eagerly()
+        driver = Driver(self.optimizer, config, branch=branch)
+        return step.train_step(config, data, driver)
 
     def train_step(self, data):
         config = self.step_config()
