@@ -35,12 +35,21 @@ class SplitGroupConv2D(layers.Conv2D):
     `BlurResample`, the 32x32 r3gan step (width 32, batch 32, no penalty)
     went from 3.3 to 0.34 s on JAX and from 4.1 to 0.40 s on TensorFlow
     (2-core CPU, otherwise idle). PyTorch's grouped kernel is the faster
-    there (0.52 s against 0.57 s split) and is kept. Used by `r3gan`'s
+    there (0.52 s against 0.57 s split) and is kept, as is TensorFlow's
+    for `channels_first` (its CPU kernel takes no NCHW). Used by `r3gan`'s
     3x3 convolutions.
     """
 
     def convolution_op(self, inputs, kernel):
-        if self.groups == 1 or keras.backend.backend() == "torch":
+        backend = keras.backend.backend()
+        if (
+            self.groups == 1
+            or backend == "torch"
+            # TensorFlow's CPU convolution takes no NCHW input; Keras runs
+            # a grouped NCHW one through XLA, so the split would not.
+            or (backend == "tensorflow"
+                and self.data_format == "channels_first")
+        ):
             return super().convolution_op(inputs, kernel)
         axis = -1 if self.data_format == "channels_last" else 1
         pieces = zip(ops.split(inputs, self.groups, axis=axis),
