@@ -52,50 +52,32 @@ class Driver:
     def minimize(self, loss_fn, variables):
         if self.config is None:
             return self._minimize(loss_fn, variables)
-        if self.branch and num_replicas() == 1 and not isinstance(
+        # The non-finite guard, so a NaN loss or gradient reaches neither
+        # the weights nor the optimizer's state. In a TF graph without XLA
+        # (`branch`) the update runs in one `tf.cond` on the finite check,
+        # and only what the forward pass assigns (batch-norm statistics,
+        # ...) needs a snapshot and a select: at 8x8 the per-op cost of
+        # those decides the step time (benchmarks/tf_graph_ops.py).
+        # Otherwise every value the phase may change is selected between
+        # before and after (XLA fuses the selects).
+        branch = self.branch and num_replicas() == 1 and not isinstance(
             self.optimizer, keras.optimizers.LossScaleOptimizer
-        ):
-            return self._minimize_branching(loss_fn, variables)
-        # The non-finite guard: a select between the values before and
-        # after the phase (graph and XLA alike), so a NaN loss or gradient
-        # reaches neither the weights nor the optimizer's state.
-        guarded = list(variables) + faults.state_variables(self.config)
-        guarded += faults.phase_optimizer_variables(
-            self.optimizer, self.config, variables
         )
+        guarded = faults.state_variables(self.config)
+        if not branch:
+            guarded = list(variables) + guarded
+            guarded += faults.phase_optimizer_variables(
+                self.optimizer, self.config, variables
+            )
         old = [tf.identity(v.value) for v in guarded]
-        logs, ok = self._minimize(loss_fn, variables, check=True)
+        logs, ok = self._minimize(loss_fn, variables, check=True,
+                                  branch=branch)
         for v, value in zip(guarded, old):
             v.assign(tf.where(ok, v.value, value))
         logs[faults.OK] = ok
         return logs
 
-    def _minimize_branching(self, loss_fn, variables):
-        # The guard of a TF graph without XLA: the update runs in one
-        # `tf.cond` on the finite check, so the weights and the optimizer's
-        # state need neither a snapshot nor a select (at 8x8 the per-op
-        # cost of those decides the step time: benchmarks/tf_graph_ops.py).
-        # What the forward pass assigns (batch-norm statistics, ...) is
-        # still restored by a select.
-        state = faults.state_variables(self.config)
-        old = [tf.identity(v.value) for v in state]
-        with tf.GradientTape() as tape:
-            loss, logs = loss_fn()
-            scaled = self.optimizer.scale_loss(loss)
-        grads = tape.gradient(scaled, variables)
-        ok = faults.all_finite(loss, grads)
-
-        def update():
-            self.optimizer.apply(grads, variables)
-            return tf.constant(True)
-
-        tf.cond(ok, update, lambda: tf.constant(False))
-        for v, value in zip(state, old):
-            v.assign(tf.where(ok, v.value, value))
-        logs[faults.OK] = ok
-        return logs
-
-    def _minimize(self, loss_fn, variables, check=False):
+    def _minimize(self, loss_fn, variables, check=False, branch=False):
         with tf.GradientTape() as tape:
             loss, logs = loss_fn()
             replicas = num_replicas()
@@ -104,6 +86,15 @@ class Driver:
                 loss = loss / replicas
             scaled = self.optimizer.scale_loss(loss)
         grads = tape.gradient(scaled, variables)
+        if branch:
+            ok = faults.all_finite(loss, grads)
+
+            def update():
+                self.optimizer.apply(grads, variables)
+                return tf.constant(True)
+
+            tf.cond(ok, update, lambda: tf.constant(False))
+            return logs, ok
         self.optimizer.apply(grads, variables)
         if not check:
             return logs
