@@ -202,6 +202,29 @@ def test_bad_labels_under_tensorflow_xla_are_refused():
     _assert_same(before, _state(gan))
 
 
+def test_a_recorded_fault_code_stops_fit_at_the_epoch_end():
+    # The batch hook reads `data_fault` every `code_every` batches only: a
+    # code recorded between reads (where an assertion was dropped) still
+    # stops `fit` with the fault named, at the end of that epoch.
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("only TensorFlow records refused batches in a variable")
+
+    class RecordFault(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                self.model.data_fault.assign(2)
+
+    gan = _gan()
+    epochs = []
+    count = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: epochs.append(epoch)
+    )
+    with pytest.raises(DataError, match="outside the generator's range"):
+        gan.fit(images(32), batch_size=4, epochs=3, verbose=0,
+                callbacks=[RecordFault(), count])
+    assert epochs == [0]
+
+
 @pytest.mark.parametrize("dtype", ["int32", "float32"])
 def test_one_hot_labels_are_named(dtype):
     gan = _conditional()
