@@ -70,7 +70,19 @@ def tensorflow_mirrored():
         )
 
     draws = [t.numpy().tolist() for t in draw().values]
+    with strategy.scope():
+        xla = linear_gan()
+        xla.compile(jit_compile=True, data_range=None)
+    before = weights(xla.generator) + weights(xla.discriminator)
+    try:
+        xla.fit(np.array(REAL, "float32"), batch_size=8, verbose=0)
+        xla_error = None
+    except ValueError as e:
+        xla_error = str(e)
     return {
+        "xla_error": xla_error,
+        "xla_unchanged": before
+        == weights(xla.generator) + weights(xla.discriminator),
         "g": weights(gan.generator),
         "d": weights(gan.discriminator),
         "per_replica": per_replica,
