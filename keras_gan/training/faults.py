@@ -483,7 +483,7 @@ class FaultMonitor(keras.callbacks.Callback):
             model._fault_error = DataError(message(self.config, value))
         return bool(value)
 
-    def check_logs(self, logs, read_code=True):
+    def check_logs(self, logs, read_code):
         """Stops `fit` at `max_bad_steps` (`bad_steps`: the epoch's count)."""
         model = self._model
         if read_code and self.check_code():

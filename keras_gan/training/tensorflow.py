@@ -136,22 +136,20 @@ class TensorFlowTrainer:
             return self.train_function
         jit = self.jit_compile
         self._xla_step = None
-        devices = ()
-        if jit and self.distribute_strategy.num_replicas_in_sync > 1:
-            devices = self.distribute_strategy.extended.worker_devices
-        if len(devices) > 1 and all("CPU" in d for d in devices):
+        strategy = self.distribute_strategy
+        replicas = strategy.num_replicas_in_sync
+        # (The default strategy, one replica, has no `worker_devices`.)
+        if jit and replicas > 1 and all(
+            "CPU" in d for d in strategy.extended.worker_devices
+        ):
             raise ValueError(
                 "`jit_compile=True` with a tf.distribute strategy over "
-                f"{len(devices)} CPU devices: XLA cannot run a step whose "
+                f"{replicas} CPU devices: XLA cannot run a step whose "
                 "variables live on another CPU device (TensorFlow's XLA "
                 "known issue). Pass `compile(jit_compile=False)` (what "
                 "'auto' picks on CPU), or distribute over GPUs."
             )
-        if (
-            jit
-            and not self.run_eagerly
-            and self.distribute_strategy.num_replicas_in_sync == 1
-        ):
+        if jit and not self.run_eagerly and replicas == 1:
             self._xla_step = tf.function(
                 self._unchecked_step, jit_compile=True, reduce_retracing=True
             )
