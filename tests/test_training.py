@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 from helpers import images
 from helpers import tiny_pair
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 from keras import layers
 
 import keras_gan
@@ -130,3 +133,35 @@ def test_every_module_stays_under_500_lines():
         if (n := len(p.read_text().splitlines())) > 500
     }
     assert not long, f"modules over 500 lines: {long}"
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-1e3, 1e3, width=32),
+            st.floats(-1e3, 1e3, width=32),
+            st.integers(0, 5),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_step_logs_are_running_means_and_sums_of_any_scalar_form(steps):
+    from keras_gan.training.logs import StepLogs
+
+    logs = StepLogs(["a", "b", "n"], sums=["n"])
+    for a, b, n in steps:
+        # A float32 scalar, a shape-(1,) tensor and an int: all scalars.
+        logs.update_state({
+            "a": keras.ops.convert_to_tensor(a, "float32"),
+            "b": keras.ops.convert_to_tensor([b], "float32"),
+            "n": n,
+        })
+    result = {k: float(v) for k, v in logs.result().items()}
+    values = np.array(steps, "float64")
+    np.testing.assert_allclose(
+        [result["a"], result["b"]], values[:, :2].mean(0), rtol=1e-5,
+        atol=1e-3,
+    )
+    assert result["n"] == sum(n for _, _, n in steps)

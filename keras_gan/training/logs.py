@@ -8,7 +8,6 @@ of ops, whatever the number of logs.
 """
 
 import keras
-import numpy as np
 from keras import ops
 
 
@@ -51,27 +50,41 @@ class StepLogs(keras.metrics.Metric):
         self.count = self.add_variable(
             shape=(), initializer="zeros", name="count"
         )
-        # Per log: 1 for a mean, 0 for a sum.
-        self._is_mean = np.array(
-            [name not in self.sums for name in self.names], "float32"
-        )
+        self._means = [name not in self.sums for name in self.names]
+
+    def _scalar(self, value):
+        # Most logs already are float32 scalars: a reshape and a cast each
+        # would be two more ops per log, dispatched one by one on the eager
+        # backends.
+        shape = getattr(value, "shape", None)
+        dtype = getattr(value, "dtype", None)
+        if (
+            shape is not None
+            and tuple(shape) == ()
+            and dtype is not None
+            and keras.backend.standardize_dtype(dtype) == self.dtype
+        ):
+            return value
+        return ops.cast(ops.reshape(value, ()), self.dtype)
 
     def update_state(self, logs):
         """Adds one step's logs (a dict holding every name)."""
-        values = ops.stack(
-            [
-                ops.cast(ops.reshape(logs[name], ()), self.dtype)
-                for name in self.names
-            ]
-        )
-        self.total.assign(self.total + values)
-        self.count.assign(self.count + 1.0)
+        values = ops.stack([self._scalar(logs[name]) for name in self.names])
+        self.total.assign_add(values)
+        self.count.assign_add(ops.ones((), self.dtype))
 
     def result(self):
-        is_mean = ops.convert_to_tensor(self._is_mean, self.dtype)
-        scale = is_mean / ops.maximum(self.count, 1.0) + (1.0 - is_mean)
-        values = self.total * scale
-        return {name: values[i] for i, name in enumerate(self.names)}
+        n, is_mean = len(self.names), self._means
+        means = sums = None
+        if any(is_mean):
+            count = ops.maximum(self.count.value, 1.0)
+            means = ops.unstack(self.total.value / count, n)
+        if not all(is_mean):
+            sums = ops.unstack(self.total.value, n)
+        return {
+            name: (means if is_mean[i] else sums)[i]
+            for i, name in enumerate(self.names)
+        }
 
     def get_config(self):
         return {
