@@ -106,6 +106,11 @@ def parse_args(argv=None):
         help="intra-op threads (torch and tensorflow; default: the backend's)",
     )
     parser.add_argument(
+        "--guard-ab", action="store_true",
+        help="TensorFlow without XLA: also time the library with the "
+        "select guard (side `library_select`) in the same rounds",
+    )
+    parser.add_argument(
         "--output", default=None,
         help="JSON file to append this run's results to",
     )
@@ -138,6 +143,8 @@ def parse_args(argv=None):
             '"--xla_cpu_multi_thread_eigen=false '
             'intra_op_parallelism_threads=1" instead.'
         )
+    if args.guard_ab and keras.backend.backend() != "tensorflow":
+        parser.error("--guard-ab needs KERAS_BACKEND=tensorflow")
     if args.quick:
         args.repeats = 1
     return args
@@ -178,15 +185,16 @@ def steps_for(args, model, jit):
     return DEFAULT_STEPS[keras.backend.backend()][(model, jit)]
 
 
-def build_networks(image_shape, seed=0):
-    """Two identically initialised (generator, discriminator) pairs."""
+def build_networks(image_shape, seed=0, copies=2):
+    """`copies` identically initialised (generator, discriminator) pairs."""
     keras.utils.set_random_seed(seed)
     pairs = [
         keras_gan.models.dcgan(image_shape=image_shape, latent_dim=LATENT_DIM)
-        for _ in range(2)
+        for _ in range(copies)
     ]
-    for source, copy in zip(pairs[0], pairs[1]):
-        copy.set_weights(source.get_weights())
+    for pair in pairs[1:]:
+        for source, copy in zip(pairs[0], pair):
+            copy.set_weights(source.get_weights())
     return pairs
 
 
@@ -214,6 +222,22 @@ class Library:
         # On JAX, `fit` can return before the device finishes: reading a
         # weight back waits for the last step (a no-op cost elsewhere).
         keras.ops.convert_to_numpy(self.gan.generator.trainable_variables[-1])
+
+
+class SelectGuard:
+    """A `Library` side whose TF graph step uses the select guard."""
+
+    def __init__(self, library):
+        self.library = library
+
+    def train(self, x, batch_size, steps):
+        from keras_gan.training import tensorflow as tf_training
+
+        tf_training.BRANCH_GUARD = False
+        try:
+            self.library.train(x, batch_size, steps)
+        finally:
+            tf_training.BRANCH_GUARD = True
 
 
 def timed(fn):
@@ -260,14 +284,20 @@ def synthetic_images(image_shape, steps, batch_size, seed=0):
     return x.astype("float32")
 
 
-def benchmark(model, jit, steps, batch_size, repeats, warmup_steps):
+def benchmark(
+    model, jit, steps, batch_size, repeats, warmup_steps, guard_ab=False
+):
     image_shape = MODELS[model]
-    (g_lib, d_lib), (g_hw, d_hw) = build_networks(image_shape)
+    guard_ab = guard_ab and not jit
+    pairs = build_networks(image_shape, copies=3 if guard_ab else 2)
+    (g_lib, d_lib), (g_hw, d_hw) = pairs[:2]
     x = synthetic_images(image_shape, steps, batch_size)
     sides = {
         "library": Library(g_lib, d_lib, jit),
         "handwritten": handwritten.make_loop(g_hw, d_hw, LATENT_DIM, jit),
     }
+    if guard_ab:
+        sides["library_select"] = SelectGuard(Library(*pairs[2], jit))
     load_before = os.getloadavg()
     times, warmup = alternate(
         sides, x, batch_size, steps, repeats, warmup_steps
@@ -366,6 +396,7 @@ def main(argv=None):
             row = benchmark(
                 model, jit, steps, args.batch_size, args.repeats,
                 warmup_steps=1 if args.quick else 2,
+                guard_ab=args.guard_ab,
             )
             row.update(env)
             rows.append(row)
@@ -377,6 +408,13 @@ def main(argv=None):
                 file=sys.stderr,
                 flush=True,
             )
+            if "library_select" in row["times_s"]:
+                select = statistics.median(row["times_s"]["library_select"])
+                hand = statistics.median(row["times_s"]["handwritten"])
+                print(
+                    f"  select guard: ratio {hand / select:.2f}",
+                    file=sys.stderr, flush=True,
+                )
     print(format_table(rows))
     if args.output:
         append_results(args.output, rows)

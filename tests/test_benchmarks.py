@@ -135,6 +135,36 @@ def test_tf_graph_ops_counts_the_guard_in_the_library_step_only():
     assert sum(lib.values()) > sum(hand.values())
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="the branching guard is TensorFlow's graph mode")
+def test_throughput_guard_ab_times_the_select_guard_side(tmp_path):
+    import tf_graph_ops
+    import throughput
+
+    x = throughput.synthetic_images((8, 8, 1), 2, 8)
+    (g, d), (g2, d2) = throughput.build_networks((8, 8, 1))
+    branch = throughput.Library(g, d, False)
+    select = throughput.SelectGuard(throughput.Library(g2, d2, False))
+    branch.train(x, 8, 2)
+    select.train(x, 8, 2)
+    ops_branch = tf_graph_ops.graph_ops(branch.gan)
+    ops_select = tf_graph_ops.graph_ops(select.library.gan)
+    # The select guard selects every weight and optimizer slot; the
+    # branching one only the batch-norm statistics, inside one `If`.
+    assert ops_select["SelectV2"] > ops_branch["SelectV2"] > 0
+    assert ops_branch["If"] > ops_select["If"]
+    from keras_gan.training import tensorflow as tf_training
+
+    assert tf_training.BRANCH_GUARD  # restored after the select side
+
+    out = tmp_path / "ab.json"
+    throughput.main(
+        ["--quick", "--jit", "off", "--guard-ab", "--output", str(out)]
+    )
+    (row,) = json.loads(out.read_text())
+    assert set(row["times_s"]) == {"library", "handwritten", "library_select"}
+
+
 def test_small_data_metrics_closed_forms():
     import small_data
 

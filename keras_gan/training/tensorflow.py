@@ -36,6 +36,13 @@ def replica_index():
     return None if context is None else context.replica_id_in_sync_group
 
 
+#: Whether a graph-mode step without XLA guards the update with one
+#: `tf.cond` (else a select per guarded value, as under XLA). Read when the
+#: step is traced; `benchmarks/throughput.py --guard-ab` sets it to False
+#: for one side to time the select guard against it.
+BRANCH_GUARD = True
+
+
 class Driver:
     """The `Driver` protocol (`training/driver.py`) for TensorFlow.
 
@@ -165,7 +172,9 @@ class TensorFlowTrainer:
         config = self.step_config()
         # XLA keeps the select guard: it fuses the selects, and runs a
         # step nested in a conditional slowly (see the class docstring).
-        branch = not self.jit_compile and not tf.executing_eagerly()
+        branch = BRANCH_GUARD and not self.jit_compile and (
+            not tf.executing_eagerly()
+        )
         driver = Driver(self.optimizer, config, branch=branch)
         return step.train_step(config, data, driver)
 
