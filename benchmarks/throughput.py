@@ -106,6 +106,12 @@ def parse_args(argv=None):
         help="intra-op threads (torch and tensorflow; default: the backend's)",
     )
     parser.add_argument(
+        "--steps-per-execution", type=int, default=1,
+        help="JAX: the library's `steps_per_execution` (Keras's `fit` then "
+        "runs its per-step loop, callbacks included, once per N steps; the "
+        "hand-written JAX loop has no `fit`)",
+    )
+    parser.add_argument(
         "--guard-ab", action="store_true",
         help="TensorFlow without XLA: also time the library with the "
         "select guard (side `library_select`) in the same rounds",
@@ -142,6 +148,12 @@ def parse_args(argv=None):
             "--threads is not supported on JAX: set XLA_FLAGS="
             '"--xla_cpu_multi_thread_eigen=false '
             'intra_op_parallelism_threads=1" instead.'
+        )
+    if args.steps_per_execution > 1 and keras.backend.backend() != "jax":
+        parser.error(
+            "--steps-per-execution is for JAX: TensorFlow's hand-written "
+            "loop runs in `fit` too (same loop cost on both sides), and "
+            "PyTorch's trainer takes 1 only"
         )
     if args.guard_ab and keras.backend.backend() != "tensorflow":
         parser.error("--guard-ab needs KERAS_BACKEND=tensorflow")
@@ -202,7 +214,8 @@ class Library:
     """The side under test: `keras_gan.GAN` trained with `fit`."""
 
     def __init__(
-        self, generator, discriminator, jit_compile, seed=0, penalty=None
+        self, generator, discriminator, jit_compile, seed=0, penalty=None,
+        steps_per_execution=1,
     ):
         self.gan = keras_gan.GAN(generator, discriminator, seed=seed)
         self.gan.compile(
@@ -212,6 +225,7 @@ class Library:
             d_steps=1,
             penalty=penalty,
             jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
         )
 
     def train(self, x, batch_size, steps):
@@ -285,7 +299,8 @@ def synthetic_images(image_shape, steps, batch_size, seed=0):
 
 
 def benchmark(
-    model, jit, steps, batch_size, repeats, warmup_steps, guard_ab=False
+    model, jit, steps, batch_size, repeats, warmup_steps, guard_ab=False,
+    steps_per_execution=1,
 ):
     image_shape = MODELS[model]
     guard_ab = guard_ab and not jit
@@ -298,6 +313,10 @@ def benchmark(
     }
     if guard_ab:
         sides["library_select"] = SelectGuard(Library(*pairs[2], jit))
+    if steps_per_execution > 1:
+        sides["library"] = Library(
+            g_lib, d_lib, jit, steps_per_execution=steps_per_execution
+        )
     load_before = os.getloadavg()
     times, warmup = alternate(
         sides, x, batch_size, steps, repeats, warmup_steps
@@ -306,6 +325,7 @@ def benchmark(
         "backend": keras.backend.backend(),
         "model": model,
         "jit": "on" if jit else "off",
+        "steps_per_execution": steps_per_execution,
         "batch_size": batch_size,
         "steps": steps,
         "repeats": repeats,
@@ -351,8 +371,11 @@ def format_table(rows, stat="median"):
     ]
     for r in rows:
         lib, hw = throughput(r, stat)
+        jit = r["jit"]
+        if r.get("steps_per_execution", 1) > 1:
+            jit += f", {r['steps_per_execution']} steps per execution"
         lines.append(
-            f"| {r['backend']} | {r['model']} | {r['jit']} | "
+            f"| {r['backend']} | {r['model']} | {jit} | "
             f"{lib:.0f} | {hw:.0f} | {lib / hw:.2f} |"
         )
     return "\n".join(lines)
@@ -363,7 +386,8 @@ def load_results(paths):
     rows = {}
     for path in paths:
         for row in json.loads(Path(path).read_text()):
-            rows[(row["backend"], row["model"], row["jit"])] = row
+            key = (row["backend"], row["model"], row["jit"])
+            rows[key + (row.get("steps_per_execution", 1),)] = row
     order = {"tensorflow": 0, "jax": 1, "torch": 2}
     return sorted(
         rows.values(),
@@ -371,6 +395,7 @@ def load_results(paths):
             order.get(r["backend"], 9),
             list(MODELS).index(r["model"]) if r["model"] in MODELS else 9,
             r["jit"] != "on",
+            r.get("steps_per_execution", 1),
         ),
     )
 
@@ -397,6 +422,7 @@ def main(argv=None):
                 model, jit, steps, args.batch_size, args.repeats,
                 warmup_steps=1 if args.quick else 2,
                 guard_ab=args.guard_ab,
+                steps_per_execution=args.steps_per_execution,
             )
             row.update(env)
             rows.append(row)

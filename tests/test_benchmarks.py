@@ -165,6 +165,21 @@ def test_throughput_guard_ab_times_the_select_guard_side(tmp_path):
     assert set(row["times_s"]) == {"library", "handwritten", "library_select"}
 
 
+def test_throughput_steps_per_execution_is_the_library_side_on_jax(tmp_path):
+    import throughput
+
+    argv = ["--quick", "--jit", "on", "--steps-per-execution", "2"]
+    if keras.backend.backend() != "jax":
+        with pytest.raises(SystemExit):
+            throughput.parse_args(argv)
+        return
+    out = tmp_path / "spe.json"
+    throughput.main(argv + ["--output", str(out)])
+    (row,) = json.loads(out.read_text())
+    assert row["steps_per_execution"] == 2
+    assert "2 steps per execution" in throughput.format_table([row])
+
+
 def test_small_data_metrics_closed_forms():
     import small_data
 
