@@ -165,3 +165,37 @@ def test_step_logs_are_running_means_and_sums_of_any_scalar_form(steps):
         atol=1e-3,
     )
     assert result["n"] == sum(n for _, _, n in steps)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_steps_per_execution_trains_the_same_steps(jit):
+    # `steps_per_execution=k` (the cure for Keras's per-step `fit` loop on
+    # tiny models, docs/training.md) runs the same k steps per call: same
+    # weights, seeds, optimizer counts and logs as k calls of one step.
+    x = images(48, seed=4)
+    if BACKEND == "torch":
+        # Keras's PyTorch trainer runs one step per call, and says so.
+        gan = keras_gan.GAN(*tiny_pair())
+        gan.compile(steps_per_execution=3, jit_compile=jit)
+        with pytest.raises(ValueError, match="steps_per_execution` must be 1"):
+            gan.fit(x, batch_size=8, epochs=1, verbose=0)
+        return
+    results = []
+    for per_call in (1, 3):
+        keras.utils.set_random_seed(0)
+        g, d = tiny_pair()
+        gan = keras_gan.GAN(g, d, seed=5)
+        gan.compile(
+            d_steps=2, steps_per_execution=per_call, jit_compile=jit
+        )
+        history = gan.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        results.append((gan, history.history))
+    (one, one_logs), (three, three_logs) = results
+    assert int(one.optimizer.iterations) == int(three.optimizer.iterations)
+    for a, b in zip(one.variables, three.variables):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b),
+            rtol=1e-5, atol=1e-6, err_msg=a.path,
+        )
+    for name, values in one_logs.items():
+        np.testing.assert_allclose(values, three_logs[name], rtol=1e-5)
