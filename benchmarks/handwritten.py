@@ -290,3 +290,43 @@ class TorchLoop:
             )
             self.step(real)
         # CPU torch ops run synchronously: nothing to wait for.
+
+
+class TorchFitLoop:
+    """`TorchLoop`'s step run by Keras's `fit` (`--fit-baseline`).
+
+    The hand-written PyTorch loop iterates over numpy slices and pays none
+    of `fit`'s per-step loop (the epoch iterator, the callbacks' thread
+    hand-off, the logs made Python floats). This side runs the same
+    hand-written step as the `train_step` of a `keras.Model`, so the
+    library, which always trains with `fit`, is also compared with a
+    hand-written step under the same loop.
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, jit_compile, seed):
+        self.loop = TorchLoop(
+            generator, discriminator, latent_dim, jit_compile, seed
+        )
+        self.model = _FitStep(self.loop)
+        self.model.compile(jit_compile=False)
+
+    def train(self, x, batch_size, steps):
+        self.model.fit(
+            x, batch_size=batch_size, epochs=1, steps_per_epoch=steps,
+            verbose=0,
+        )
+
+
+class _FitStep(keras.Model):
+    def __init__(self, loop):
+        super().__init__()
+        self.loop = loop
+        self.generator = loop.generator
+        self.discriminator = loop.discriminator
+
+    def call(self, images):
+        return self.discriminator(images)
+
+    def train_step(self, data):
+        d_loss, g_loss = self.loop.step(data)
+        return {"d_loss": d_loss, "g_loss": g_loss}

@@ -117,6 +117,11 @@ def parse_args(argv=None):
         "select guard (side `library_select`) in the same rounds",
     )
     parser.add_argument(
+        "--fit-baseline", action="store_true",
+        help="PyTorch: also time the hand-written step run by Keras's `fit` "
+        "(side `handwritten_fit`) in the same rounds",
+    )
+    parser.add_argument(
         "--output", default=None,
         help="JSON file to append this run's results to",
     )
@@ -157,6 +162,11 @@ def parse_args(argv=None):
         )
     if args.guard_ab and keras.backend.backend() != "tensorflow":
         parser.error("--guard-ab needs KERAS_BACKEND=tensorflow")
+    if args.fit_baseline and keras.backend.backend() != "torch":
+        parser.error(
+            "--fit-baseline needs KERAS_BACKEND=torch (TensorFlow's "
+            "hand-written loop already runs in `fit`)"
+        )
     if args.quick:
         args.repeats = 1
     return args
@@ -300,11 +310,13 @@ def synthetic_images(image_shape, steps, batch_size, seed=0):
 
 def benchmark(
     model, jit, steps, batch_size, repeats, warmup_steps, guard_ab=False,
-    steps_per_execution=1,
+    steps_per_execution=1, fit_baseline=False,
 ):
     image_shape = MODELS[model]
     guard_ab = guard_ab and not jit
-    pairs = build_networks(image_shape, copies=3 if guard_ab else 2)
+    pairs = build_networks(
+        image_shape, copies=3 if guard_ab or fit_baseline else 2
+    )
     (g_lib, d_lib), (g_hw, d_hw) = pairs[:2]
     x = synthetic_images(image_shape, steps, batch_size)
     sides = {
@@ -313,6 +325,10 @@ def benchmark(
     }
     if guard_ab:
         sides["library_select"] = SelectGuard(Library(*pairs[2], jit))
+    if fit_baseline:
+        sides["handwritten_fit"] = handwritten.TorchFitLoop(
+            *pairs[2], LATENT_DIM, jit, seed=0
+        )
     if steps_per_execution > 1:
         sides["library"] = Library(
             g_lib, d_lib, jit, steps_per_execution=steps_per_execution
@@ -423,6 +439,7 @@ def main(argv=None):
                 warmup_steps=1 if args.quick else 2,
                 guard_ab=args.guard_ab,
                 steps_per_execution=args.steps_per_execution,
+                fit_baseline=args.fit_baseline,
             )
             row.update(env)
             rows.append(row)
@@ -439,6 +456,14 @@ def main(argv=None):
                 hand = statistics.median(row["times_s"]["handwritten"])
                 print(
                     f"  select guard: ratio {hand / select:.2f}",
+                    file=sys.stderr, flush=True,
+                )
+            if "handwritten_fit" in row["times_s"]:
+                in_fit = statistics.median(row["times_s"]["handwritten_fit"])
+                library = statistics.median(row["times_s"]["library"])
+                print(
+                    f"  hand-written step in fit: library / it "
+                    f"{in_fit / library:.2f}",
                     file=sys.stderr, flush=True,
                 )
     print(format_table(rows))
