@@ -42,6 +42,15 @@ import keras_gan  # noqa: E402
 LATENT_DIM = 100
 MODELS = {"8x8x1": (8, 8, 1), "32x32x3": (32, 32, 3)}
 
+# The optional third sides (--guard-ab, --fit-baseline) and the ratio each
+# prints: the throughput of the first side over that of the second.
+EXTRA_SIDES = {
+    "library_select": ("library_select", "handwritten", "select guard: ratio"),
+    "handwritten_fit": (
+        "library", "handwritten_fit", "hand-written step in fit: library / it"
+    ),
+}
+
 # Steps per timed run, per backend, model and jit mode, measured on a 2-core
 # CPU: each timed run lasts about 1 to 5 seconds, long enough for `fit`'s
 # start-up and timer noise to be small, short enough for one backend's full
@@ -451,21 +460,14 @@ def main(argv=None):
                 file=sys.stderr,
                 flush=True,
             )
-            if "library_select" in row["times_s"]:
-                select = statistics.median(row["times_s"]["library_select"])
-                hand = statistics.median(row["times_s"]["handwritten"])
-                print(
-                    f"  select guard: ratio {hand / select:.2f}",
-                    file=sys.stderr, flush=True,
-                )
-            if "handwritten_fit" in row["times_s"]:
-                in_fit = statistics.median(row["times_s"]["handwritten_fit"])
-                library = statistics.median(row["times_s"]["library"])
-                print(
-                    f"  hand-written step in fit: library / it "
-                    f"{in_fit / library:.2f}",
-                    file=sys.stderr, flush=True,
-                )
+            for side, (top, bottom, label) in EXTRA_SIDES.items():
+                if side in row["times_s"]:
+                    top_s, bottom_s = (
+                        statistics.median(row["times_s"][name])
+                        for name in (top, bottom)
+                    )
+                    ratio = bottom_s / top_s  # throughput top / bottom
+                    print(f"  {label} {ratio:.2f}", file=sys.stderr, flush=True)
     print(format_table(rows))
     if args.output:
         append_results(args.output, rows)
