@@ -273,19 +273,31 @@ class SelectGuard:
             tf_training.BRANCH_GUARD = True
 
 
-def timed(fn):
-    start = time.perf_counter()
+def timed(fn, cpu=None):
+    """Wall-clock seconds of `fn()`; its process CPU seconds appended to
+    the list `cpu` when one is given."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     fn()
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
     return time.perf_counter() - start
 
 
-def alternate(sides, x, batch_size, steps, repeats, warmup_steps):
+def alternate(
+    sides, x, batch_size, steps, repeats, warmup_steps, cpu_times=None
+):
     """Times `sides` (name -> object with `train`) in interleaved rounds.
 
     Each side first runs `warmup_steps` steps (compilation and first-call
     costs), then `repeats` rounds each time every side once, the order
     rotating from round to round, so that a slow stretch of a shared
     machine does not always hit the same side.
+
+    Args:
+        cpu_times: an optional dict, filled like `times` with the process
+            CPU seconds of each timed run (every thread of the process:
+            time the machine's other tenants take from it is not counted,
+            idle waits are not either).
 
     Returns:
         `(times, warmup)`: seconds per timed run, and of the warm-up, by
@@ -297,6 +309,7 @@ def alternate(sides, x, batch_size, steps, repeats, warmup_steps):
             lambda: side.train(x, batch_size, min(warmup_steps, steps))
         )
     times = {name: [] for name in sides}
+    cpu = {name: [] for name in sides}
     names = list(sides)
     for r in range(repeats):
         shift = r % len(names)
@@ -304,9 +317,11 @@ def alternate(sides, x, batch_size, steps, repeats, warmup_steps):
         if r % 2:
             order.reverse()
         for name in order:
-            times[name].append(
-                timed(lambda: sides[name].train(x, batch_size, steps))
-            )
+            times[name].append(timed(
+                lambda: sides[name].train(x, batch_size, steps), cpu[name]
+            ))
+    if cpu_times is not None:
+        cpu_times.update(cpu)
     return times, warmup
 
 
@@ -343,8 +358,9 @@ def benchmark(
             g_lib, d_lib, jit, steps_per_execution=steps_per_execution
         )
     load_before = os.getloadavg()
+    cpu_times = {}
     times, warmup = alternate(
-        sides, x, batch_size, steps, repeats, warmup_steps
+        sides, x, batch_size, steps, repeats, warmup_steps, cpu_times
     )
     return {
         "backend": keras.backend.backend(),
@@ -355,6 +371,7 @@ def benchmark(
         "steps": steps,
         "repeats": repeats,
         "times_s": times,
+        "cpu_times_s": cpu_times,
         "warmup_s": warmup,
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
@@ -386,6 +403,18 @@ def throughput(row, stat="median"):
         images / reduce(row["times_s"][side])
         for side in ("library", "handwritten")
     )
+
+
+def paired_ratio(row, key="times_s", sides=("library", "handwritten")):
+    """The median over rounds of one round's throughput ratio.
+
+    Both sides of a round run back to back, so a slow stretch of the
+    machine that spans a round cancels in its ratio; the ratio of the
+    medians (`throughput`) does not pair the runs. `key` picks the clock:
+    "times_s" (wall) or "cpu_times_s" (process CPU time).
+    """
+    top, bottom = (row[key][side] for side in sides)
+    return statistics.median(b / t for t, b in zip(top, bottom))
 
 
 def format_table(rows, stat="median"):
@@ -456,7 +485,9 @@ def main(argv=None):
             print(
                 f"{row['backend']} {model} jit={row['jit']}: library "
                 f"{lib:.0f} img/s, hand-written {hw:.0f} img/s, ratio "
-                f"{lib / hw:.2f} ({steps} steps x {args.repeats})",
+                f"{lib / hw:.2f} ({steps} steps x {args.repeats}); paired "
+                f"{paired_ratio(row):.2f}, CPU time "
+                f"{paired_ratio(row, 'cpu_times_s'):.2f}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -467,7 +498,11 @@ def main(argv=None):
                         for name in (top, bottom)
                     )
                     ratio = bottom_s / top_s  # throughput top / bottom
-                    print(f"  {label} {ratio:.2f}", file=sys.stderr, flush=True)
+                    cpu = paired_ratio(row, "cpu_times_s", (top, bottom))
+                    print(
+                        f"  {label} {ratio:.2f} (CPU time {cpu:.2f})",
+                        file=sys.stderr, flush=True,
+                    )
     print(format_table(rows))
     if args.output:
         append_results(args.output, rows)

@@ -2,6 +2,7 @@
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import keras
@@ -180,6 +181,57 @@ def test_throughput_steps_per_execution_is_the_library_side_on_jax(tmp_path):
     assert "2 steps per execution" in throughput.format_table([row])
 
 
+def test_paired_ratio_cancels_a_drift_that_the_medians_do_not():
+    import throughput
+
+    # The machine slows 1x, 2x, 4x over three rounds; in each round the
+    # hand-written side takes 0.8 of the library's time: both estimators
+    # give 0.8.
+    row = {
+        "times_s": {
+            "library": [1.0, 2.0, 4.0],
+            "handwritten": [0.8, 1.6, 3.2],
+        },
+        "cpu_times_s": {
+            "library": [2.0, 2.0, 2.0],
+            "handwritten": [1.0, 1.0, 1.0],
+        },
+    }
+    assert throughput.paired_ratio(row) == pytest.approx(0.8)
+    assert throughput.paired_ratio(row, "cpu_times_s") == pytest.approx(0.5)
+    assert throughput.throughput(
+        {**row, "steps": 1, "batch_size": 1}
+    ) == pytest.approx((1 / 2.0, 1 / 1.6))
+    # The same times, the hand-written side's in another round order: the
+    # medians (2.0 and 1.6) do not see it, the rounds' ratios 3.2, 0.4 and
+    # 0.4 do.
+    row["times_s"]["handwritten"] = [3.2, 0.8, 1.6]
+    assert throughput.paired_ratio(row) == pytest.approx(0.4)
+
+
+def test_alternate_records_process_cpu_time():
+    import throughput
+
+    class Busy:
+        def train(self, x, batch_size, steps):
+            end = time.process_time() + 0.02 * steps
+            while time.process_time() < end:
+                pass
+
+    class Sleepy:
+        def train(self, x, batch_size, steps):
+            time.sleep(0.02 * steps)
+
+    cpu = {}
+    times, _ = throughput.alternate(
+        {"busy": Busy(), "sleepy": Sleepy()}, None, 1, 2, 3, 1, cpu
+    )
+    assert [len(cpu[k]) for k in ("busy", "sleepy")] == [3, 3]
+    # A busy loop spends its wall time on the CPU; a sleep spends none.
+    assert min(cpu["busy"]) >= 0.04
+    assert max(cpu["sleepy"]) < 0.01 < min(times["sleepy"])
+
+
 def test_small_data_metrics_closed_forms():
     import small_data
 
@@ -229,3 +281,4 @@ def test_throughput_fit_baseline_runs_the_hand_written_step_in_fit(tmp_path):
     throughput.main(argv + ["--output", str(out)])
     (row,) = json.loads(out.read_text())
     assert set(row["times_s"]) == {"library", "handwritten", "handwritten_fit"}
+    assert set(row["cpu_times_s"]) == set(row["times_s"])

@@ -135,10 +135,21 @@ class TensorFlowTrainer:
     compiled by XLA on its own: XLA on CPU runs the convolutions of a step
     nested in a conditional 5-20x slower than the same step at top level
     (measured with `benchmarks/throughput.py`, 32x32 DCGAN: about 8 s per
-    step instead of 0.5 s).
+    step instead of 0.5 s). In-memory arrays, checked whole before `fit`
+    starts, need no per-batch checks: the step is then traced without
+    them, and under XLA compiled whole by Keras (at 8x8 the outer graph
+    and the call into the compiled step had cost 0.73 -> 0.97 of the
+    hand-written XLA loop, `benchmarks/throughput.py`, 2026-12-04).
     """
 
     def make_train_function(self, force=False):
+        # The traced step holds the per-batch checks or not, by whether
+        # `fit`'s data were in-memory arrays checked whole beforehand: a
+        # later `fit` on other data traces it again.
+        prechecked = bool(getattr(self, "batches_prechecked", False))
+        if getattr(self, "_traced_prechecked", prechecked) != prechecked:
+            force = True
+        self._traced_prechecked = prechecked
         if self.train_function is not None and not force:
             return self.train_function
         jit = self.jit_compile
@@ -156,7 +167,7 @@ class TensorFlowTrainer:
                 "known issue). Pass `compile(jit_compile=False)` (what "
                 "'auto' picks on CPU), or distribute over GPUs."
             )
-        if jit and not self.run_eagerly and replicas == 1:
+        if jit and not self.run_eagerly and replicas == 1 and not prechecked:
             self._xla_step = tf.function(
                 self._unchecked_step, jit_compile=True, reduce_retracing=True
             )
@@ -182,6 +193,9 @@ class TensorFlowTrainer:
         config = self.step_config()
         run = getattr(self, "_xla_step", None) or self._unchecked_step
         images, labels = step.unpack(config, data)
+        # In-memory arrays were checked whole before `fit` started.
+        if self._traced_prechecked:
+            return run(data)
         checks = faults.batch_checks(config, images, labels)
         if not checks:
             return run(data)
