@@ -536,3 +536,16 @@ def test_the_backends_finite_check_sees_one_bad_value(bad):
     # Nothing was changed by the check.
     assert np.isnan(keras.ops.convert_to_numpy(grads[1])[2]) == (
         bad == "grad_nan")
+
+
+def test_a_partial_last_batch_after_full_batches_trains():
+    # Arrays of whole batches let TensorFlow trace the step for that batch
+    # size; a later `fit` with a partial last batch must trace it again.
+    gan = _gan()
+    gan.fit(images(16), batch_size=8, epochs=1, verbose=0)
+    assert gan.full_batch_size == 8
+    before = gan.d_optimizer.iterations.numpy()
+    history = gan.fit(images(12), batch_size=8, epochs=1, verbose=0)
+    assert gan.full_batch_size is None
+    assert gan.d_optimizer.iterations.numpy() == before + 2
+    assert np.isfinite(history.history["d_loss"][0])

@@ -107,6 +107,7 @@ def fit_arguments(gan, x, y, args, kwargs):
     gan.batches_prechecked = isinstance(x, np.ndarray) and (
         y is None or isinstance(y, np.ndarray)
     )
+    gan.full_batch_size = None
     x = pin_image_shape(x, gan.image_shape)
     callbacks = list(kwargs.get("callbacks") or [])
     backups = [
@@ -123,6 +124,11 @@ def fit_arguments(gan, x, y, args, kwargs):
         y is None or isinstance(y, np.ndarray)
     ) and kwargs.get("sample_weight") is None:
         batch_size = kwargs.pop("batch_size", None) or 32
+        # Every batch is full: TensorFlow's step can be traced for that
+        # batch size (Keras declares a PyDataset's batch size unknown).
+        gan.full_batch_size = (
+            batch_size if len(x) % batch_size == 0 else None
+        )
         x = ShuffledArrays(gan, x, y, batch_size)
         y = None
         kwargs["shuffle"] = False
