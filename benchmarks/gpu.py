@@ -26,7 +26,11 @@ not used), a calibration run, then `--repeats` timed runs of as many steps
 as fill about `--run-seconds`; the median is reported. Compilation time is
 reported separately. A time budget (`--budget`, default 270 s, split evenly
 over the backends that remain) keeps the whole run under 5 minutes: a
-configuration that no longer fits is recorded as skipped, with the reason.
+configuration is not started when less time is left than the slowest one
+of that model so far took (or any model's, before the first), and is
+recorded as skipped, with the reason. The worker rewrites its rows after
+every configuration, so a worker stopped at its budget (an XLA compilation
+can take a minute on a GPU) keeps the rows it finished.
 
 It writes `results.json` (every timing, the device, versions, load) and
 `results.md` (a markdown table) into `--output-dir`.
@@ -52,6 +56,8 @@ SIZES = (64, 128)
 # Rough per-configuration cost (compile + timing) under which a new
 # configuration is not started: it would overrun the backend's budget.
 RESERVE_S = 8.0
+# Seconds past its budget before a worker is stopped.
+GRACE_S = 30.0
 
 
 def parse_args(argv=None):
@@ -225,6 +231,26 @@ def worker(args):
         jit = backend == "jax" or (backend == "tensorflow" and not args.quick)
     rows = []
     rng = np.random.default_rng(0)
+    env = {
+        "backend": backend,
+        "device": _device(backend),
+        "versions": {"keras": keras.__version__,
+                     backend: __import__(backend).__version__},
+        "python": platform.python_version(),
+        "nproc": len(os.sched_getaffinity(0)),
+    }
+    cost = {}  # model -> slowest configuration so far, in seconds
+
+    def save():
+        env["loadavg"] = os.getloadavg()
+        env["date"] = datetime.datetime.now(
+            datetime.timezone.utc
+        ).isoformat(timespec="seconds")
+        result = {"environment": env, "rows": rows}
+        if args.worker:  # what is finished survives a stopped worker
+            Path(args.worker).write_text(json.dumps(result))
+        return result
+
     for precision in args.precisions:
         for size in args.sizes:
             # As many batches as a timed run may use (~100-200 MB).
@@ -234,33 +260,30 @@ def worker(args):
             ).astype("float32")
             for model in args.models:
                 left = deadline - time.time()
-                if left < (0 if args.quick else RESERVE_S):
+                need = 0.0 if args.quick else cost.get(
+                    model, max([RESERVE_S, *cost.values()])
+                )
+                if left < need:
                     rows.append({"model": model, "size": size,
                                  "precision": precision,
                                  "batch_size": args.batch_size, "jit": jit,
+                                 "backend": backend,
                                  "skipped": "time budget spent"})
                     continue
+                rows.append({"model": model, "size": size,
+                             "precision": precision, "backend": backend,
+                             "error": "unfinished: the worker was stopped "
+                             "while running it"})
+                save()
+                start = time.time()
                 row = run_config(model, size, precision, args, jit,
                                  max_steps, data)
+                cost[model] = max(cost.get(model, 0.0), time.time() - start)
                 row["backend"] = backend
-                rows.append(row)
+                rows[-1] = row
+                save()
                 print(_line(row), file=sys.stderr, flush=True)
-    for row in rows:
-        row["backend"] = backend
-    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
-    env = {
-        "backend": backend,
-        "device": _device(backend),
-        "versions": {"keras": keras.__version__,
-                     backend: __import__(module[backend]).__version__},
-        "python": platform.python_version(),
-        "nproc": len(os.sched_getaffinity(0)),
-        "loadavg": os.getloadavg(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"
-        ),
-    }
-    return {"environment": env, "rows": rows}
+    return save()
 
 
 def _line(row):
@@ -317,15 +340,29 @@ def _run_backend(backend, args, budget):
             [str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]
         )
         try:
-            proc = subprocess.run(argv, env=env, timeout=budget + 30)
-            if out.exists():
-                return json.loads(out.read_text())
+            proc = subprocess.run(argv, env=env, timeout=budget + GRACE_S)
             error = f"worker exited with code {proc.returncode}"
         except subprocess.TimeoutExpired:
             error = "worker ran past its time budget and was stopped"
+        return collect(out, backend, error)
+
+
+def collect(path, backend, error):
+    """The rows a worker wrote to `path`; `error` notes what it left.
+
+    A finished worker's file holds every row; a stopped one's holds the
+    rows it finished and an "unfinished" row for the one it was running,
+    to which `error` is added; no file at all gives one row saying why.
+    """
+    if not Path(path).exists():
         return {"environment": {"backend": backend, "device": "?"},
                 "rows": [{"model": "-", "size": 0, "precision": "-",
                           "error": error}]}
+    result = json.loads(Path(path).read_text())
+    for row in result["rows"]:
+        if row.get("error", "").startswith("unfinished"):
+            row["error"] += f" ({error})"
+    return result
 
 
 def main(argv=None):

@@ -69,6 +69,32 @@ def test_gpu_script_quick(tmp_path):
     assert keras.config.dtype_policy().name == "float32"
 
 
+def test_gpu_worker_file_keeps_finished_rows(tmp_path):
+    """The worker's file is rewritten per configuration; a stopped
+    worker's finished rows survive and its running one is marked."""
+    backend = keras.backend.backend()
+    path = tmp_path / "rows.json"
+    args = gpu.parse_args(["--quick", "--models", "dcgan",
+                           "--precisions", "float32", "--worker", str(path)])
+    result = gpu.worker(args)
+    assert json.loads(path.read_text()) == json.loads(json.dumps(result))
+    (row,) = result["rows"]
+    assert row["images_per_s"] > 0 and "error" not in row
+    # As the file stands while a second configuration runs when the
+    # worker is stopped:
+    running = {"model": "r3gan", "size": 16, "precision": "float32",
+               "backend": backend,
+               "error": "unfinished: the worker was stopped while running it"}
+    path.write_text(json.dumps({**result, "rows": [row, running]}))
+    got = gpu.collect(path, backend, "worker ran past its time budget")
+    assert got["rows"][0] == json.loads(json.dumps(row))
+    assert got["rows"][1]["error"].endswith("(worker ran past its time "
+                                            "budget)")
+    missing = gpu.collect(tmp_path / "none.json", backend, "exit code 1")
+    assert missing["rows"][0]["error"] == "exit code 1"
+    assert "exit code 1" in gpu.format_table([missing])
+
+
 def test_scaling_script_quick(tmp_path):
     import scaling
 
