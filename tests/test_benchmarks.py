@@ -308,3 +308,39 @@ def test_throughput_fit_baseline_runs_the_hand_written_step_in_fit(tmp_path):
     (row,) = json.loads(out.read_text())
     assert set(row["times_s"]) == {"library", "handwritten", "handwritten_fit"}
     assert set(row["cpu_times_s"]) == set(row["times_s"])
+
+
+def test_torch_ablation_sides_skip_what_they_name_and_restore_it(tmp_path):
+    import torch_ablation
+
+    if keras.backend.backend() != "torch":
+        with pytest.raises(SystemExit):
+            torch_ablation.main(["--quick"])
+        return
+    (g, d), = torch_ablation.throughput.build_networks((8, 8, 1), copies=1)
+    gan = torch_ablation.throughput.Library(g, d, False).gan
+    gan.batches_prechecked = True  # a NaN batch reaches the step
+    nan = np.full((8, 8, 8, 1), np.nan, "float32")
+    before = [w.copy() for w in d.get_weights()]
+    with torch_ablation.ablated(logs=False):
+        logs = gan.train_step(keras.ops.convert_to_tensor(nan))
+    # The guard still ran: nothing applied, the raw step logs came back.
+    assert all((a == b).all() for a, b in zip(before, d.get_weights()))
+    assert float(logs["bad_steps"]) == 1.0
+    assert float(gan.metrics[-1].count) == 0.0  # no running means
+    with torch_ablation.ablated(check=False):
+        gan.train_step(keras.ops.convert_to_tensor(nan))
+    assert any(np.isnan(w).any() for w in d.get_weights())
+    # Outside the blocks the library's own functions are back.
+    from keras_gan.training import faults
+    from keras_gan.training import step
+    from keras_gan.training import torch as torch_driver
+
+    assert faults.state_variables.__module__ == faults.__name__
+    assert torch_driver.all_finite.__module__ == torch_driver.__name__
+    assert step.metrics_phase.__module__ == step.__name__
+    out = tmp_path / "ablation.json"
+    torch_ablation.main(["--quick", "--output", str(out)])
+    (row,) = json.loads(out.read_text())
+    assert set(row["summary"]) == set(torch_ablation.SIDES)
+    assert row["summary"]["handwritten"]["paired_ratio"] == 1.0
