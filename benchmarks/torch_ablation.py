@@ -62,7 +62,7 @@ def ablated(check=True, logs=True):
     finite = torch.tensor(True)
     try:
         if not check:
-            torch_driver.faults.state_variables = lambda config: []
+            faults.state_variables = lambda config: []
             torch_driver.all_finite = lambda loss, grads=(): finite
         if not logs:
             step_module.metrics_phase = lambda config, step_logs: step_logs
@@ -76,7 +76,8 @@ def ablated(check=True, logs=True):
 
 class Steps:
     """`train(x, batch_size, steps)` calling a step function in a loop on
-    consecutive batches, as `handwritten.TorchLoop.train` does."""
+    consecutive batches, as `handwritten.TorchLoop.train` does with its
+    own step (the `handwritten` side)."""
 
     def __init__(self, step_fn, context=contextlib.nullcontext):
         self.step_fn = step_fn
@@ -104,7 +105,7 @@ def make_sides(image_shape):
         return Steps(gan.train_step, lambda: ablated(**kwargs))
 
     return {
-        "handwritten": Steps(loop.train_step),
+        "handwritten": loop,
         "handwritten_fit": handwritten.TorchFitLoop(
             g_hw, d_hw, throughput.LATENT_DIM, False, 0
         ),
@@ -120,17 +121,17 @@ def summarize(row):
     """Per side: median CPU ms per step, and the paired ratio (the median
     over rounds of hand-written time / the side's time, in CPU time)."""
     steps = row["steps"]
-    out = {}
-    for side in SIDES:
-        cpu = row["cpu_times_s"][side]
-        paired = [
-            h / s for h, s in zip(row["cpu_times_s"]["handwritten"], cpu)
-        ]
-        out[side] = {
-            "cpu_ms_per_step": statistics.median(cpu) / steps * 1e3,
-            "paired_ratio": statistics.median(paired),
+    return {
+        side: {
+            "cpu_ms_per_step": (
+                statistics.median(row["cpu_times_s"][side]) / steps * 1e3
+            ),
+            "paired_ratio": throughput.paired_ratio(
+                row, "cpu_times_s", (side, "handwritten")
+            ),
         }
-    return out
+        for side in SIDES
+    }
 
 
 def format_table(summary):
